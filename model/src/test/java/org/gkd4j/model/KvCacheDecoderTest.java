@@ -132,15 +132,7 @@ class KvCacheDecoderTest {
         assertArrayEquals(new int[] {o, c}, new int[] {w.rows(), w.cols()});
     }
 
-    /** Scales the initial weights up so that attention and the logits are far from uniform. */
     static void scaleUp(Transformer model) {
-        for (var parameter : model.parameters()) {
-            if (parameter.value().rank() == 2) {
-                float[] data = parameter.value().data();
-                for (int i = 0; i < data.length; i++) {
-                    data[i] *= 15f;
-                }
-            }
-        }
+        TestModels.scaleUp(model, 15f);
     }
 }
