@@ -14,8 +14,8 @@ import org.gkd4j.tensor.autograd.Var;
  * The parts every optimizer shares: the parameter list, the weight-decay mask, the learning rate, the step count
  * and the named state, laid out as
  * <ul>
- *   <li>{@code <prefix>.step}: shape [2], the step count as {@code high·2^24 + low}, because a float holds every
- *       integer only up to 2^24;</li>
+ *   <li>{@code <prefix>.step}: shape [2], the step count as {@code high·2^24 + low}, because a float represents
+ *       integers exactly only up to 2^24;</li>
  *   <li>{@code <prefix>.learningRate}: shape [1], restored on load;</li>
  *   <li>{@code <prefix>.<hyper-parameter>}: shape [1] each, which must match on load;</li>
  *   <li>{@code <prefix>.<buffer kind>.<parameter name>}: one buffer of the parameter's shape per kind.</li>
@@ -63,7 +63,7 @@ abstract class AbstractOptimizer implements Optimizer {
         return params;
     }
 
-    /** Computes the per-step constants; {@code step} counts from 1 for the first update. */
+    /** Computes the per-step constants. The {@code step} counts from 1 for the first update. */
     abstract void beginStep(long step, float learningRate);
 
     /** Updates parameter {@code index} in place from {@code grad}, which has the parameter's size. */
@@ -216,15 +216,18 @@ abstract class AbstractOptimizer implements Optimizer {
     /** Checks that entry {@code key} exists with {@code shape}; names {@code owner} in the message when given. */
     private static String checkShape(String op, Map<String, Tensor> state, String key, int[] shape, Var owner) {
         Tensor entry = state.get(key);
-        String what = owner == null ? "" : " for parameter '" + owner.name() + "'";
-        String whose = owner == null ? "it should have shape " : "parameter '" + owner.name() + "' has shape ";
+        String forParameter = owner == null ? "" : " for parameter '" + owner.name() + "'";
+        String expectedShape = owner == null
+                ? "it should have shape "
+                : "parameter '" + owner.name() + "' has shape ";
         if (entry == null) {
-            throw new IllegalArgumentException(op + ": the state has no entry '" + key + "'" + what + " of shape "
-                    + Arrays.toString(shape) + "; load a state saved for the same parameters");
+            throw new IllegalArgumentException(op + ": the state has no entry '" + key + "'" + forParameter
+                    + " of shape " + Arrays.toString(shape) + "; load a state saved for the same parameters");
         }
         if (!Arrays.equals(entry.shape(), shape)) {
             throw new IllegalArgumentException(op + ": entry '" + key + "' has shape " + entry.shapeString()
-                    + " but " + whose + Arrays.toString(shape) + "; load a state saved for the same parameters");
+                    + " but " + expectedShape + Arrays.toString(shape)
+                    + "; load a state saved for the same parameters");
         }
         return key;
     }

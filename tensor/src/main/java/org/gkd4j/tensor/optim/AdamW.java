@@ -120,7 +120,7 @@ public final class AdamW extends AbstractOptimizer {
                 + ", weightDecay=" + weightDecay + ", parameters=" + parameters().size() + ")";
     }
 
-    /** Settings of an {@link AdamW}; each setter is checked when {@link #build()} runs. */
+    /** Settings of an {@link AdamW}, checked when {@link #build()} runs. */
     public static final class Builder {
 
         private final List<Var> params;
@@ -156,7 +156,7 @@ public final class AdamW extends AbstractOptimizer {
             return this;
         }
 
-        /** Sets the decoupled weight decay wd; each step shrinks decayed weights by the factor 1 − lr·wd. */
+        /** Sets the decoupled weight decay wd. Each step shrinks decayed weights by the factor 1 − lr·wd. */
         public Builder weightDecay(double weightDecay) {
             this.weightDecay = weightDecay;
             return this;

@@ -96,7 +96,7 @@ public final class Sgd extends AbstractOptimizer {
                 + weightDecay + ", parameters=" + parameters().size() + ")";
     }
 
-    /** Settings of an {@link Sgd}; each setter is checked when {@link #build()} runs. */
+    /** Settings of an {@link Sgd}, checked when {@link #build()} runs. */
     public static final class Builder {
 
         private final List<Var> params;
@@ -133,7 +133,7 @@ public final class Sgd extends AbstractOptimizer {
             return this;
         }
 
-        /** Sets which parameters take weight decay; the default decays parameters of rank 2 or more. */
+        /** Sets which parameters take weight decay. The default decays parameters of rank 2 or more. */
         public Builder decayFilter(Predicate<Var> decayFilter) {
             this.decayFilter = Objects.requireNonNull(decayFilter, "decayFilter");
             return this;

@@ -26,7 +26,8 @@ final class UpdateKernels {
 
     /**
      * Updates one parameter with AdamW; w, g, m, v: [N].
-     * m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g², w ← w·(1 − lr·wd) − stepSize·m / (√v / √(1−β2^t) + ε).
+     * m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g²,
+     * w ← w·(1 − lr·wd) − stepSize·m / (√v / √(1−β2^t) + ε).
      */
     static void adamw(float[] w, int wOffset, float[] g, int gOffset, float[] m, float[] v, int n, AdamWFactors f) {
         int upper = SPECIES.loopBound(n);

@@ -72,7 +72,8 @@ class AdamWTest {
 
     @Test
     void defaultFilterSkipsDecayOfRankOneParameters() {
-        // zero gradients leave only the decay: w ← w·(1 − lr·wd) = 0.99·w for the matrix, unchanged for the vector
+        // zero gradients leave only the decay: w ← w·(1 − lr·wd) = 0.99·w for the matrix,
+        // and the vector stays unchanged
         Var matrix = parameter("layer.weight", new float[] {2f, -4f}, 1, 2);
         Var vector = parameter("layer.bias", new float[] {2f, -4f}, 2);
         AdamW adamw = AdamW.builder(List.of(matrix, vector)).learningRate(0.1f).weightDecay(0.1).build();

@@ -59,13 +59,13 @@ class OptimizerStateTest {
         }
     }
 
-    private static void assertBitwiseEqual(String what, Tensor expected, Tensor actual) {
+    private static void assertBitwiseEqual(String label, Tensor expected, Tensor actual) {
         float[] e = expected.toArray();
         float[] a = actual.toArray();
-        assertEquals(e.length, a.length, what);
+        assertEquals(e.length, a.length, label);
         for (int i = 0; i < e.length; i++) {
             assertEquals(Float.floatToRawIntBits(e[i]), Float.floatToRawIntBits(a[i]),
-                    what + " element " + i + ": " + e[i] + " vs " + a[i]);
+                    label + " element " + i + ": " + e[i] + " vs " + a[i]);
         }
     }
 

@@ -28,7 +28,8 @@ class SgdTest {
         assertEquals(0.95, w.value().get(0), TOLERANCE);
         assertEquals(-1.9, w.value().get(1), TOLERANCE);
 
-        // step 2: buf = 0.9·[0.5, −1] + [−0.25, 2] = [0.2, 1.1]; w = [0.95 − 0.02, −1.9 − 0.11] = [0.93, −2.01]
+        // step 2: buf = 0.9·[0.5, −1] + [−0.25, 2] = [0.2, 1.1];
+        // w = [0.95 − 0.02, −1.9 − 0.11] = [0.93, −2.01]
         setGrad(w, -0.25f, 2f);
         sgd.step();
         assertEquals(0.93, w.value().get(0), TOLERANCE);
@@ -42,7 +43,8 @@ class SgdTest {
         Var w = Var.parameter("w", Tensor.of(new float[] {1f, -2f}, 2));
         Sgd sgd = Sgd.builder(List.of(w)).learningRate(0.1f).momentum(0.9f).nesterov(true).build();
 
-        // step 1: buf = g; d = g + 0.9·buf = 1.9·g = [0.95, −1.9]; w = [1 − 0.095, −2 + 0.19] = [0.905, −1.81]
+        // step 1: buf = g; d = g + 0.9·buf = 1.9·g = [0.95, −1.9];
+        // w = [1 − 0.095, −2 + 0.19] = [0.905, −1.81]
         setGrad(w, 0.5f, -1f);
         sgd.step();
         assertEquals(0.905, w.value().get(0), TOLERANCE);
@@ -68,7 +70,8 @@ class SgdTest {
         assertEquals(-1.88, w.value().get(1), TOLERANCE);
 
         // step 2: d = [−0.25 + 0.094, 2 − 0.188] = [−0.156, 1.812];
-        // buf = 0.9·[0.6, −1.2] + d = [0.384, 0.732]; w = [0.94 − 0.0384, −1.88 − 0.0732] = [0.9016, −1.9532]
+        // buf = 0.9·[0.6, −1.2] + d = [0.384, 0.732];
+        // w = [0.94 − 0.0384, −1.88 − 0.0732] = [0.9016, −1.9532]
         setGrad(w, -0.25f, 2f);
         sgd.step();
         assertEquals(0.9016, w.value().get(0), TOLERANCE);

@@ -57,9 +57,9 @@ class UpdateKernelsTest {
                 float[] bufRef = buf.clone();
                 UpdateKernels.sgd(w, 3, g, 0, buf, n, 0.05f, momentum, variant[1], 0.01f);
                 UpdateKernels.sgdReference(wRef, 3, g, 0, bufRef, 0, n, 0.05f, momentum, variant[1], 0.01f);
-                String what = "momentum " + momentum + ", nesterov " + variant[1] + ", n = " + n;
-                assertArrayEquals(wRef, w, "weights, " + what);
-                assertArrayEquals(bufRef, buf, "buffer, " + what);
+                String label = "momentum " + momentum + ", nesterov " + variant[1] + ", n = " + n;
+                assertArrayEquals(wRef, w, "weights, " + label);
+                assertArrayEquals(bufRef, buf, "buffer, " + label);
             }
         }
     }
