@@ -43,7 +43,7 @@ public final class Q8Tensor {
         int size = w.size();
         if (groupSize <= 0 || size % groupSize != 0) {
             throw new IllegalArgumentException("Q8Tensor.quantize: group size " + groupSize + " does not divide the "
-                    + size + " elements of shape " + w.shapeString() + "; choose a divisor such as 32");
+                    + size + " elements of shape " + w.shapeString() + "; choose a group size that divides it");
         }
         float[] data = w.data();
         int base = w.offset();
