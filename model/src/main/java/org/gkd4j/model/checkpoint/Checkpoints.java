@@ -3,6 +3,8 @@ package org.gkd4j.model.checkpoint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -20,16 +22,35 @@ public final class Checkpoints {
      */
     public static ModelWeights load(Path path) {
         if (Files.isDirectory(path)) {
-            throw new IllegalArgumentException("checkpoint " + path + ": TODO: Hugging Face directories");
+            return HuggingFaceReader.read(path).weights();
         }
         if (!Files.isRegularFile(path)) {
             throw new IllegalArgumentException("checkpoint " + path + " not found; pass a llama2.c .bin file, a "
                     + ".safetensors file or a Hugging Face model directory");
         }
-        if (path.getFileName().toString().endsWith(".safetensors")) {
-            throw new IllegalArgumentException("checkpoint " + path + ": TODO: safetensors");
+        if (path.getFileName().toString().endsWith(".safetensors") || looksLikeSafetensors(path)) {
+            return LlamaSafetensors.read(path);
         }
         return Llama2cReader.read(path);
+    }
+
+    /** Returns true when the file starts with a plausible safetensors header length followed by '{'. */
+    private static boolean looksLikeSafetensors(Path path) {
+        try (InputStream in = Files.newInputStream(path)) {
+            byte[] start = in.readNBytes(9);
+            if (start.length < 9) {
+                return false;
+            }
+            long headerLength = ByteBuffer.wrap(start).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            return start[8] == '{' && headerLength > 1 && headerLength < Files.size(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("checkpoint " + path + ": failed to read: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes {@code weights} as a self-describing gkd4j safetensors file (F32, atomic). */
+    public static void save(Path file, ModelWeights weights) {
+        LlamaSafetensors.write(file, weights);
     }
 
     /** Returns Karpathy's stories260K model (fp32, llama2.c version 0): dim 64, 5 layers, 8 heads, 4 kv heads. */
