@@ -2,14 +2,14 @@ package org.gkd4j.bench.e2e;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import org.gkd4j.model.ModelConfig;
 import org.gkd4j.model.Transformer;
+import org.gkd4j.model.checkpoint.Checkpoints;
 import org.gkd4j.model.sampling.Generation;
 import org.gkd4j.model.sampling.Generator;
 import org.gkd4j.model.sampling.SamplingOptions;
 
 /**
- * Tokens per second of KV-cache generation with the stories260K shape (dim 64, 5 layers, 8 heads, 4 kv heads,
+ * Tokens per second of KV-cache generation with the shipped stories260K (dim 64, 5 layers, 8 heads, 4 kv heads,
  * hidden 172, vocab 512, context 512): batch 1 and 16, on 1 and 2 threads, 256 tokens per sequence from BOS,
  * greedy, no stop token (llama2.c run.c's default of 256 steps, which counts the BOS position too).
  *
@@ -25,9 +25,7 @@ public final class GenerationThroughput {
 
     public static void main(String[] args) {
         int repeats = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-        ModelConfig config = new ModelConfig(64, 5, 8, 4, 172, 512, 512, 10000f, 1e-5f, true);
-        // TODO: load the shipped stories260K weights once Checkpoints is merged; speed does not depend on values
-        Transformer model = Transformer.init(config, 1);
+        Transformer model = Transformer.fromWeights(Checkpoints.stories260K());
         SamplingOptions options = SamplingOptions.greedy(255, -1);
         for (int round = 0; round < 2; round++) {
             // round 0 warms the JIT up on every configuration and prints nothing
@@ -59,7 +57,7 @@ public final class GenerationThroughput {
                         bestCpu = Math.max(bestCpu, tokens / (cpu / 1e9));
                     }
                     if (print) {
-                        System.out.printf("generation stories260K shape: batch %d, threads %d: %.0f tokens/s wall"
+                        System.out.printf("generation stories260K: batch %d, threads %d: %.0f tokens/s wall"
                                 + " (%.0f per second of the main thread's CPU time; best of %d)%n",
                             batch, threads, best, bestCpu, repeats);
                     }
