@@ -10,8 +10,8 @@ import org.gkd4j.model.sampling.SamplingOptions;
 
 /**
  * Tokens per second of KV-cache generation with the shipped stories260K (dim 64, 5 layers, 8 heads, 4 kv heads,
- * hidden 172, vocab 512, context 512): batch 1 and 16, on 1 and 2 threads, 256 tokens per sequence from BOS,
- * greedy, no stop token (llama2.c run.c's default of 256 steps, which counts the BOS position too).
+ * hidden 172, vocab 512, context 512). It runs batch 1 and 16 on 1 and 2 threads, greedy from BOS without a stop
+ * token, and counts 256 tokens per sequence (BOS and 255 generated).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/classes:... GenerationThroughput [repeats [batches [threads]]]},
  * for example {@code GenerationThroughput 5 1,16 1,2}.
