@@ -103,6 +103,16 @@ class Llama2cTokenizerTest {
     }
 
     @Test
+    void encodeMatchesLlama2cRunC() {
+        // ids printed by llama2.c's run.c encode() (bos 1, eos 0) for the same UTF-8 text, built with gcc
+        String text = "Hi \uD83D\uDE42 \u732B caf\u00E9 \u2019 \uD83D\uDC68\u200D\uD83D\uDC69 e\u0301\n\n  x";
+        int[] expected = {1, 320, 417, 410, 243, 162, 156, 133, 410, 234, 143, 174, 280, 412, 431, 485, 410, 468, 410,
+                243, 162, 148, 171, 229, 131, 144, 243, 162, 148, 172, 344, 207, 132, 13, 13, 410, 410, 444};
+        assertArrayEquals(expected, tokenizer.encode(text, true, false));
+        assertEquals(text, tokenizer.decode(expected));
+    }
+
+    @Test
     void encodeLoneSurrogateAsReplacementChar() {
         // U+FFFD is EF BF BD and no piece of the vocabulary
         int[] expected = {1, 410, 0xEF + 3, 0xBF + 3, 0xBD + 3};

@@ -121,6 +121,27 @@ class TokenizerFileErrorsTest {
         assertThrows(IllegalArgumentException.class, () -> Tokenizers.load(dir.resolve("missing.bin")));
     }
 
+    @Test
+    void loadWithModelVocabChecksCount(@TempDir Path dir) throws IOException {
+        byte[] file = tok512();
+        // cut after token 300, a token boundary: load(path) cannot tell, load(path, 512) can
+        int offset = 4;
+        ByteBuffer in = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 300; i++) {
+            offset += 8 + in.getInt(offset + 4);
+        }
+        Path path = dir.resolve("tokenizer.bin");
+        Files.write(path, Arrays.copyOf(file, offset));
+        assertEquals(300, Tokenizers.load(path).vocabSize());
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> Tokenizers.load(path, 512)),
+                "token 300", "expected 512");
+        Path json = dir.resolve("tokenizer.json");
+        Files.writeString(json, ByteLevelBpeTokenizerTest.resource("tiny_gpt2_tokenizer.json"));
+        assertEquals(291, Tokenizers.load(json, 320).vocabSize());
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> Tokenizers.load(json, 200)),
+                "291 ids", "200 logits");
+    }
+
     // ----------------------------------------------------------------------------------------------------------
     // tokenizer.json
 
