@@ -45,7 +45,7 @@ class SafetensorsFileTest {
     }
 
     @Test
-    void writeLeavesNoTemporaryFileAndReplacesOldFile() throws IOException {
+    void writeReplacesFileWithoutLeftovers() throws IOException {
         Path file = dir.resolve("x.safetensors");
         SafetensorsFile.write(file, Map.of("a", Tensor.of(new float[] {1f}, 1)), Map.of());
         SafetensorsFile.write(file, Map.of("b", Tensor.of(new float[] {2f, 3f}, 2)), Map.of());
