@@ -1,6 +1,5 @@
 package org.gkd4j.tensor.quant;
 
-import java.util.stream.IntStream;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -25,7 +24,7 @@ final class Q8Matmul {
             ? ByteVector.SPECIES_64
             : VectorSpecies.of(byte.class, VectorShape.forBitSize(FLOATS.length() * Byte.SIZE));
     private static final int LANES = FLOATS.length();
-    /** Output rows per parallel task: enough int8 work per task to pay for the hand-off. */
+    /** Minimum output rows per parallel part: enough int8 work per part to pay for the hand-off. */
     private static final int ROWS_PER_TASK = 16;
     /** Weight rows dotted together, so each loaded x vector feeds ROW_TILE FMAs; dotTile is written for 4. */
     private static final int ROW_TILE = 4;
@@ -36,17 +35,7 @@ final class Q8Matmul {
     static void matmulTransB(Tensor x, Q8Tensor w, Tensor out) {
         // x: [N, C], w: [O, C] Q8_0, out: [N, O]
         checkShapes(x, w, out);
-        int o = w.rows();
-        int tasks = (o + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
-        if (tasks == 1 || Parallel.threads() == 1) {
-            rows(x, w, out, 0, o);
-            return;
-        }
-        // TODO: switch to Parallel.forEach once the shared kernel pool lands on main.
-        IntStream.range(0, tasks).parallel().forEach(task -> {
-            int start = task * ROWS_PER_TASK;
-            rows(x, w, out, start, Math.min(o, start + ROWS_PER_TASK));
-        });
+        Parallel.forRange(w.rows(), ROWS_PER_TASK, (start, end) -> rows(x, w, out, start, end));
     }
 
     /** Computes out[:, rowStart .. rowEnd) for every input row. */
