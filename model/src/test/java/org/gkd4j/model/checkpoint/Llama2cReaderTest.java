@@ -165,6 +165,16 @@ class Llama2cReaderTest {
     }
 
     @Test
+    void wrongMagicIsRejected() {
+        // "ak43" is no llama2.c magic, so the bytes are read as a version-0 header and must not make a model
+        byte[] data = Checkpoints.stories260KQ8File();
+        data[0] = '3';
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Llama2cReader.read(data, "bad.bin"));
+        assertTrue(e.getMessage().contains("first int32 is 0x616b3433"), e.getMessage());
+    }
+
+    @Test
     void unknownVersionIsRejected() {
         byte[] data = Checkpoints.stories260KQ8File();
         ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).putInt(4, 7);
