@@ -164,7 +164,8 @@ public final class ModelWeights {
         }
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException("model weights: " + missing.size() + " expected tensor(s) missing, "
-                    + "first " + missing.getFirst() + (missing.size() > 1 ? " (all: " + abbreviate(missing) + ")" : ""));
+                    + "first " + missing.getFirst()
+                    + (missing.size() > 1 ? " (all: " + abbreviate(missing) + ")" : ""));
         }
         for (String name : allNames()) {
             if (!expected.containsKey(name)) {

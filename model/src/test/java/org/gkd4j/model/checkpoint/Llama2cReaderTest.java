@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.gkd4j.model.ModelConfig;
 import org.gkd4j.tensor.Tensor;
@@ -186,7 +187,7 @@ class Llama2cReaderTest {
     @Test
     void validateNamesTheTensorWithWrongShape() {
         ModelWeights w = Checkpoints.stories260K();
-        Map<String, Tensor> dense = new java.util.LinkedHashMap<>(w.denseTensors());
+        Map<String, Tensor> dense = new LinkedHashMap<>(w.denseTensors());
         dense.put("layers.2.attention.wk", Tensor.zeros(64, 64));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ModelWeights.dense(w.config(), dense).validate());
@@ -197,7 +198,7 @@ class Llama2cReaderTest {
     @Test
     void validateNamesTheMissingTensor() {
         ModelWeights w = Checkpoints.stories260K();
-        Map<String, Tensor> dense = new java.util.LinkedHashMap<>(w.denseTensors());
+        Map<String, Tensor> dense = new LinkedHashMap<>(w.denseTensors());
         dense.remove("layers.4.ffn_norm");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ModelWeights.dense(w.config(), dense).validate());
