@@ -11,6 +11,7 @@ import java.util.Locale;
  *
  * @param mode              {@code distill} (GKD) or {@code sft} (cross-entropy on the data)
  * @param teacher           teacher checkpoint path, or null for the shipped stories260K
+ * @param tokenizer         tokenizer file shared by teacher and student, or null for the shipped stories260K one
  * @param student           student checkpoint path to start from, or null for a fresh student of the shape below
  * @param data              JSONL or plain-text data path, or null for the shipped TinyStories sample
  * @param promptSplit       how plain text is split: {@code sentence} or {@code tokens:N}
@@ -49,6 +50,7 @@ import java.util.Locale;
 public record TrainConfig(
         @JsonProperty("mode") String mode,
         @JsonProperty("teacher") String teacher,
+        @JsonProperty("tokenizer") String tokenizer,
         @JsonProperty("student") String student,
         @JsonProperty("student-dim") int studentDim,
         @JsonProperty("student-layers") int studentLayers,
@@ -97,7 +99,7 @@ public record TrainConfig(
      */
     public static TrainConfig defaults(String mode) {
         boolean sft = "sft".equals(mode);
-        return new TrainConfig(mode, null, null, 32, 4, 4, 2, 88, null, "sentence", 32,
+        return new TrainConfig(mode, null, null, null, 32, 4, 4, 2, 88, null, "sentence", 32,
                 sft ? 0.0 : 1.0, 0.5, sft ? "fkl" : "rkl", 1.0, 1.0, 0, 1.0, 48, 32, false,
                 150, 8, 1, 3e-3, 0.1, 10, 0.0, 1.0, "token-mean", 256,
                 25, 3, 50, 2, null, 42, 0, null, 0.5);
