@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.gkd4j.gkd.data.BatchOrder;
 import org.gkd4j.gkd.data.Example;
-import org.gkd4j.gkd.divergence.DistillationLoss;
 import org.gkd4j.gkd.reward.PolicyLogprobs;
 import org.gkd4j.gkd.reward.RunningMean;
 import org.gkd4j.model.Transformer;
@@ -129,7 +128,7 @@ public final class GkdStep {
             teacherHidden = teacher.forwardHidden(batch.ids(), batch.batch(), batch.time(), batch.keyMask(), null);
         }
         TrainConfig config = setup.config();
-        return DistillationLoss.forward(studentHidden, setup.student().headWeight(), teacherHidden.detach(),
+        return ChunkedDistillationLoss.forward(studentHidden, setup.student().headWeight(), teacherHidden.detach(),
                 teacher.headWeight().detach(), weights, setup.divergence(), (float) config.lossTemperature(),
                 config.chunkRows());
     }
