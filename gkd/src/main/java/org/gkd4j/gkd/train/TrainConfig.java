@@ -1,5 +1,6 @@
 package org.gkd4j.gkd.train;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.List;
@@ -164,11 +165,7 @@ public record TrainConfig(
         }
     }
 
-    /** Micro-batch prompts per optimizer step. */
-    public int promptsPerStep() {
-        return batchSize * gradAccum;
-    }
-
+    @JsonIgnore
     public boolean isSft() {
         return "sft".equals(mode);
     }
