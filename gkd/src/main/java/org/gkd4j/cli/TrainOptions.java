@@ -105,7 +105,7 @@ public final class TrainOptions {
     @Option(names = "--min-lr-ratio", description = "The cosine decay ends at lr times this (default 0.1).")
     Double minLrRatio;
 
-    @Option(names = "--warmup-steps", description = "Linear warm-up steps (default 10).")
+    @Option(names = "--warmup-steps", description = "Linear warm-up steps, capped at --steps (default 10).")
     Integer warmupSteps;
 
     @Option(names = "--weight-decay", description = "AdamW decoupled weight decay (default 0).")

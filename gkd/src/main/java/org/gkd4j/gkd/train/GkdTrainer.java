@@ -53,6 +53,14 @@ public final class GkdTrainer {
 
     /** Trains from step 0, or with {@code resume} from the newest checkpoint in the output directory. */
     public Summary run(boolean resume) throws IOException {
+        return run(resume, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Trains as {@link #run(boolean)} but stops after step {@code stopAfter} without the final weights and report,
+     * as a run that was killed there would (for tests of resume).
+     */
+    public Summary run(boolean resume, int stopAfter) throws IOException {
         long startNanos = System.nanoTime();
         TrainConfig config = setup.config();
         if (config.threads() > 0) {
@@ -63,7 +71,7 @@ public final class GkdTrainer {
         AdamW optimizer = AdamW.builder(student.parameters()).learningRate((float) config.lr())
                 .weightDecay((float) config.weightDecay()).build();
         LrSchedule schedule = LrSchedule.warmupCosine((float) config.lr(), (float) (config.lr() * config.minLrRatio()),
-                config.warmupSteps(), config.steps());
+                Math.min(config.warmupSteps(), config.steps()), config.steps());
         BatchOrder order = new BatchOrder(setup.data().train(), config.seed());
         TrainRandom random = new TrainRandom(config.seed());
         RunningMean rewardBaseline = new RunningMean(0.9);
@@ -112,7 +120,7 @@ public final class GkdTrainer {
                 progress.println(describe(0, firstEval));
             }
 
-            while (step < config.steps()) {
+            while (step < config.steps() && step < stopAfter) {
                 long stepStart = System.nanoTime();
                 float learningRate = schedule.at(step);
                 step++;
@@ -167,6 +175,9 @@ public final class GkdTrainer {
         }
 
         // final weights and report
+        if (step < config.steps()) {
+            return new Summary(step, firstLoss, lastLoss, firstEval, lastEval, (System.nanoTime() - startNanos) / 1e9);
+        }
         LlamaSafetensors.write(outputDir.resolve(STUDENT_FILE), ModelWeights.dense(student.config(), student.namedTensors()));
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         RunReport.write(outputDir, "gkd4j " + config.mode(), reportSettings(), MetricsLog.read(metricsPath),
