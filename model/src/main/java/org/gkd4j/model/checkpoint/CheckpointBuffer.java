@@ -139,7 +139,8 @@ final class CheckpointBuffer implements AutoCloseable {
 
     private int checkedCount(long count, String field) {
         if (count < 0 || count > Integer.MAX_VALUE - 64) {
-            throw error(field + " has " + count + " elements, which is negative or more than a Java array holds");
+            throw error(field + " has " + count + " elements, which is invalid: it is negative or exceeds the"
+                    + " maximum Java array length");
         }
         return (int) count;
     }

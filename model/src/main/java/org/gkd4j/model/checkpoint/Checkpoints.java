@@ -29,6 +29,12 @@ public final class Checkpoints {
                     + ".safetensors file or a Hugging Face model directory");
         }
         if (path.getFileName().toString().endsWith(".safetensors") || looksLikeSafetensors(path)) {
+            // a Hugging Face weight file gets its config from the config.json beside it
+            Path parent = path.toAbsolutePath().getParent();
+            boolean gkd4j = SafetensorsFile.readMetadata(path).containsKey(LlamaSafetensors.FORMAT_KEY);
+            if (!gkd4j && parent != null && Files.isRegularFile(parent.resolve("config.json"))) {
+                return HuggingFaceReader.read(parent).weights();
+            }
             return LlamaSafetensors.read(path);
         }
         return Llama2cReader.read(path);

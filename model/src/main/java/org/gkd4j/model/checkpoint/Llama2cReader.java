@@ -69,10 +69,20 @@ public final class Llama2cReader {
 
     private static ModelWeights readLegacy(CheckpointBuffer buffer) {
         // header: 7 int32; a negative vocab_size marks an unshared classifier
-        int[] header = readHeaderInts(buffer);
+        int[] header;
+        try {
+            header = readHeaderInts(buffer);
+        } catch (IllegalArgumentException e) {
+            throw notLlama2c(buffer, e);
+        }
         boolean shared = header[5] > 0;
         header[5] = Math.abs(header[5]);
-        ModelConfig config = toConfig(header, shared, buffer);
+        ModelConfig config;
+        try {
+            config = toConfig(header, shared, buffer);
+        } catch (IllegalArgumentException e) {
+            throw notLlama2c(buffer, e);
+        }
 
         // size check: the whole file is the header plus fp32 weights and the two RoPE tables
         long floats = TensorNames.expectedShapes(config).values().stream().mapToLong(Llama2cReader::product).sum()
@@ -176,6 +186,14 @@ public final class Llama2cReader {
             int[] shape = shapes.get(name.apply(l));
             sink.read(name.apply(l), shape[0], shape[1]);
         }
+    }
+
+    /** Adds the first bytes to a version-0 header error, since a file of another format often lands there. */
+    private static IllegalArgumentException notLlama2c(CheckpointBuffer buffer, IllegalArgumentException e) {
+        buffer.seek(0, "header");
+        int first = buffer.remaining() >= 4 ? buffer.readInt("header") : 0;
+        return new IllegalArgumentException(e.getMessage() + String.format(" (no \"ak42\" magic, so the file was"
+                + " read as llama2.c version 0; its first int32 is 0x%08x)", first), e);
     }
 
     private static int[] readHeaderInts(CheckpointBuffer buffer) {

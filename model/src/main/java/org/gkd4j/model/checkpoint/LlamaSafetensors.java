@@ -8,7 +8,7 @@ import org.gkd4j.tensor.Tensor;
 
 /**
  * The gkd4j model file: a safetensors file with the canonical tensor names of {@link TensorNames} whose
- * {@code __metadata__} holds every {@link ModelConfig} field as a string, plus {@code gkd4j.format = llama} and
+ * {@code __metadata__} contains every {@link ModelConfig} field as a string, plus {@code gkd4j.format = llama} and
  * {@code gkd4j.tensor_names = gkd4j}, so the file describes itself.
  */
 public final class LlamaSafetensors {

@@ -47,12 +47,12 @@ public final class ModelWeights {
         return config;
     }
 
-    /** The dense tensors in checkpoint order (unmodifiable). */
+    /** Returns the dense tensors in checkpoint order (unmodifiable). */
     public Map<String, Tensor> denseTensors() {
         return dense;
     }
 
-    /** The Q8_0 matrices in checkpoint order (unmodifiable); empty for a float checkpoint. */
+    /** Returns the Q8_0 matrices in checkpoint order (unmodifiable), empty for a float checkpoint. */
     public Map<String, Q8Tensor> quantizedTensors() {
         return quantized;
     }
@@ -65,7 +65,7 @@ public final class ModelWeights {
         return quantized.containsKey(name);
     }
 
-    /** Returns the dense tensor {@code name}; rejects a missing or quantized one with a message that says which. */
+    /** Returns the dense tensor {@code name}; rejects a missing or quantized one, naming the reason. */
     public Tensor tensor(String name) {
         Tensor tensor = dense.get(name);
         if (tensor == null) {
@@ -76,7 +76,7 @@ public final class ModelWeights {
         return tensor;
     }
 
-    /** Returns the Q8_0 matrix {@code name}; rejects a missing or dense one with a message that says which. */
+    /** Returns the Q8_0 matrix {@code name}; rejects a missing or dense one, naming the reason. */
     public Q8Tensor quantized(String name) {
         Q8Tensor tensor = quantized.get(name);
         if (tensor == null) {
@@ -139,7 +139,7 @@ public final class ModelWeights {
 
     /**
      * Checks that every tensor the config needs is present with its expected shape, that norms are dense and that
-     * there is no tensor without a canonical name; the message names the first bad tensor.
+     * no tensor lacks a canonical name. The error message names the first bad tensor.
      */
     public ModelWeights validate() {
         Map<String, int[]> expected = TensorNames.expectedShapes(config);
@@ -164,7 +164,8 @@ public final class ModelWeights {
         }
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException("model weights: " + missing.size() + " expected tensor(s) missing, "
-                    + "first " + missing.getFirst() + (missing.size() > 1 ? " (all: " + abbreviate(missing) + ")" : ""));
+                    + "first " + missing.getFirst()
+                    + (missing.size() > 1 ? " (all: " + abbreviate(missing) + ")" : ""));
         }
         for (String name : allNames()) {
             if (!expected.containsKey(name)) {

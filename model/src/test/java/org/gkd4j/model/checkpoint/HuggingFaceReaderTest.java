@@ -114,6 +114,14 @@ class HuggingFaceReaderTest {
     }
 
     @Test
+    void weightFileBesideConfigLoadsAsDirectory() throws IOException {
+        writeTinyModel(dir, false, false);
+        ModelWeights w = Checkpoints.load(dir.resolve("model.safetensors"));
+        assertEquals(8, w.config().dim());
+        assertTrue(w.contains("output"));
+    }
+
+    @Test
     void missingConfigFieldIsNamed() throws IOException {
         writeTinyModel(dir, false, false);
         Files.writeString(dir.resolve("config.json"), CONFIG.replace("\"rms_norm_eps\": 1e-06,", ""));

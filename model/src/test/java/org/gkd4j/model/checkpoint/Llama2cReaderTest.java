@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.gkd4j.model.ModelConfig;
 import org.gkd4j.tensor.Tensor;
@@ -80,7 +81,7 @@ class Llama2cReaderTest {
     }
 
     @Test
-    void q8DequantizesWithinHalfAStepAndNormsAreIdentical() {
+    void q8WithinHalfStepOfFp32() {
         // Rounding to the nearest int8 step bounds each error by s/2 for the element's group scale s. The largest
         // scale here is about 1.85/127, so errors reach 0.0073 in wq (not the 0.005 one might expect).
         ModelWeights fp32 = Checkpoints.stories260K();
@@ -165,6 +166,16 @@ class Llama2cReaderTest {
     }
 
     @Test
+    void wrongMagicIsRejected() {
+        // "ak43" is no llama2.c magic, so the bytes are read as a version-0 header and must not make a model
+        byte[] data = Checkpoints.stories260KQ8File();
+        data[0] = '3';
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Llama2cReader.read(data, "bad.bin"));
+        assertTrue(e.getMessage().contains("first int32 is 0x616b3433"), e.getMessage());
+    }
+
+    @Test
     void unknownVersionIsRejected() {
         byte[] data = Checkpoints.stories260KQ8File();
         ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).putInt(4, 7);
@@ -176,7 +187,7 @@ class Llama2cReaderTest {
     @Test
     void validateNamesTheTensorWithWrongShape() {
         ModelWeights w = Checkpoints.stories260K();
-        Map<String, Tensor> dense = new java.util.LinkedHashMap<>(w.denseTensors());
+        Map<String, Tensor> dense = new LinkedHashMap<>(w.denseTensors());
         dense.put("layers.2.attention.wk", Tensor.zeros(64, 64));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ModelWeights.dense(w.config(), dense).validate());
@@ -187,10 +198,69 @@ class Llama2cReaderTest {
     @Test
     void validateNamesTheMissingTensor() {
         ModelWeights w = Checkpoints.stories260K();
-        Map<String, Tensor> dense = new java.util.LinkedHashMap<>(w.denseTensors());
+        Map<String, Tensor> dense = new LinkedHashMap<>(w.denseTensors());
         dense.remove("layers.4.ffn_norm");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ModelWeights.dense(w.config(), dense).validate());
         assertTrue(e.getMessage().contains("layers.4.ffn_norm"), e.getMessage());
+    }
+
+    @Test
+    void negativeVocabMeansOwnClassifier() {
+        // llama2.c v0 marks an unshared classifier with a negative vocab_size and appends it after the RoPE tables
+        byte[] shared = Checkpoints.stories260KFile();
+        ByteBuffer file = ByteBuffer.allocate(shared.length + 512 * 64 * 4).order(ByteOrder.LITTLE_ENDIAN);
+        file.put(shared);
+        file.putInt(20, -512);
+        for (int i = 0; i < 512 * 64; i++) {
+            file.putFloat(i * 0.001f);
+        }
+        ModelWeights w = Llama2cReader.read(file.array(), "unshared.bin");
+        assertFalse(w.config().tiedEmbeddings());
+        assertEquals(512, w.config().vocabSize());
+        assertEquals("output", w.outputName());
+        assertEquals(3 * 0.001f, w.tensor("output").at(0, 3));
+        assertEquals((512 * 64 - 1) * 0.001f, w.tensor("output").at(511, 63));
+    }
+
+    @Test
+    void version1LayoutReadsNormsFirst() {
+        // version 1: 256-byte header (magic, version, 7 ints, shared flag), then all norms, then the fp32 matrices
+        ModelWeights v0 = Checkpoints.stories260K();
+        ByteBuffer file = ByteBuffer.allocate(256 + 264128 * 4 - 512 * 4 * 2 * 4).order(ByteOrder.LITTLE_ENDIAN);
+        file.putInt(0x616b3432).putInt(1);
+        for (int value : new int[] {64, 172, 5, 8, 4, 512, 512}) {
+            file.putInt(value);
+        }
+        file.put((byte) 1);
+        file.position(256);
+        String[] kinds = {"attention_norm", "ffn_norm"};
+        for (String kind : kinds) {
+            for (int l = 0; l < 5; l++) {
+                putAll(file, v0.tensor("layers." + l + "." + kind));
+            }
+        }
+        putAll(file, v0.tensor("norm"));
+        putAll(file, v0.tensor("tok_embeddings"));
+        String[] matrices = {"attention.wq", "attention.wk", "attention.wv", "attention.wo", "feed_forward.w1",
+            "feed_forward.w2", "feed_forward.w3"};
+        for (String kind : matrices) {
+            for (int l = 0; l < 5; l++) {
+                putAll(file, v0.tensor("layers." + l + "." + kind));
+            }
+        }
+        assertEquals(file.capacity(), file.position());
+
+        ModelWeights v1 = Llama2cReader.read(file.array(), "v1.bin");
+        assertEquals(v0.config(), v1.config());
+        for (String name : v0.denseTensors().keySet()) {
+            assertTrue(Arrays.equals(v0.tensor(name).toArray(), v1.tensor(name).toArray()), name);
+        }
+    }
+
+    private static void putAll(ByteBuffer file, Tensor tensor) {
+        for (float value : tensor.toArray()) {
+            file.putFloat(value);
+        }
     }
 }

@@ -12,9 +12,11 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.stream.Stream;
 import org.gkd4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -45,7 +47,7 @@ class SafetensorsFileTest {
     }
 
     @Test
-    void writeLeavesNoTemporaryFileAndReplacesOldFile() throws IOException {
+    void writeReplacesFileWithoutLeftovers() throws IOException {
         Path file = dir.resolve("x.safetensors");
         SafetensorsFile.write(file, Map.of("a", Tensor.of(new float[] {1f}, 1)), Map.of());
         SafetensorsFile.write(file, Map.of("b", Tensor.of(new float[] {2f, 3f}, 2)), Map.of());
@@ -171,6 +173,41 @@ class SafetensorsFileTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> SafetensorsFile.read(file, "bad"));
         assertTrue(e.getMessage().contains("field dim must be a string"), e.getMessage());
+    }
+
+    @Test
+    void duplicateTensorNameIsRejected() {
+        byte[] file = rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", new byte[8]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SafetensorsFile.read(file, "bad"));
+        assertTrue(e.getMessage().contains("Duplicate field 'w'"), e.getMessage());
+    }
+
+    @Test
+    void corruptOrTruncatedBytesGiveOnlyIllegalArgument() throws IOException {
+        // every truncation and many single-byte corruptions must end in a clear IllegalArgumentException or a
+        // successful read, never an index or parser exception from inside the reader
+        Path file = dir.resolve("small.safetensors");
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("a", Tensor.of(new float[] {1f, 2f, 3f}, 3));
+        tensors.put("b", Tensor.of(new float[] {4f, 5f}, 1, 2));
+        SafetensorsFile.write(file, tensors, Map.of("k", "v"), SafetensorsDtype.BF16);
+        byte[] good = Files.readAllBytes(file);
+        for (int length = 0; length < good.length; length++) {
+            byte[] cut = Arrays.copyOf(good, length);
+            assertThrows(IllegalArgumentException.class, () -> SafetensorsFile.read(cut, "cut"), "length " + length);
+        }
+        Random random = new Random(9);
+        for (int trial = 0; trial < 500; trial++) {
+            byte[] bad = good.clone();
+            bad[random.nextInt(bad.length)] = (byte) random.nextInt(256);
+            try {
+                SafetensorsFile.read(bad, "corrupt");
+            } catch (IllegalArgumentException expected) {
+                // a clear rejection is fine
+            }
+        }
     }
 
     /** Builds a file with one tensor "t" of the given 16-bit patterns, by hand rather than with the writer. */

@@ -37,7 +37,8 @@ public final class Q8Tensor {
 
     /**
      * Quantizes a matrix [rows, cols] (a higher-rank tensor is seen as [rows(), dim(-1)]) as llama2.c does: per
-     * group, s = max|w| / 127 and q = round(w / s), rounding half away from zero; an all-zero group gets s = 0.
+     * group, s = max|w| / 127 and q = round(w / s). Ties round away from zero like C round() in runq.c (export.py's
+     * torch.round rounds ties to even, so exact ties may differ by one step). An all-zero group gets s = 0.
      */
     public static Q8Tensor quantize(Tensor w, int groupSize) {
         int size = w.size();

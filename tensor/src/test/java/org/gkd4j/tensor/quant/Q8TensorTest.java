@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.gkd4j.tensor.Tensor;
+import org.gkd4j.tensor.kernels.Parallel;
 import org.junit.jupiter.api.Test;
 
 class Q8TensorTest {
@@ -142,6 +143,26 @@ class Q8TensorTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Q8Tensor.quantize(Tensor.zeros(3, 5), 4));
         assertTrue(e.getMessage().contains("group size 4"), e.getMessage());
+    }
+
+    @Test
+    void matmulIsSameForAnyThreadCount() {
+        // each output element is computed by one thread in a fixed order, so the result must be bitwise equal
+        Random random = new Random(13);
+        Q8Tensor w = Q8Tensor.quantize(randomTensor(random, 101, 64), 32);
+        Tensor x = randomTensor(random, 3, 64);
+        Tensor single = Tensor.zeros(3, 101);
+        Tensor multi = Tensor.zeros(3, 101);
+        int saved = Parallel.threads();
+        try {
+            Parallel.setThreads(1);
+            Q8Tensor.matmulTransB(x, w, single);
+            Parallel.setThreads(4);
+            Q8Tensor.matmulTransB(x, w, multi);
+        } finally {
+            Parallel.setThreads(saved);
+        }
+        assertArrayEquals(single.toArray(), multi.toArray());
     }
 
     private static Tensor randomTensor(Random random, int rows, int cols) {
