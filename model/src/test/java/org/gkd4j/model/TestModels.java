@@ -1,6 +1,5 @@
 package org.gkd4j.model;
 
-
 /** Test helpers shared by the model and sampling tests. */
 public final class TestModels {
 
