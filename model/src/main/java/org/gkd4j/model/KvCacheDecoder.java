@@ -23,9 +23,10 @@ import org.gkd4j.tensor.quant.Q8Tensor;
  * Rows that share a call are multiplied together, so the matrix-vector products of batch-1 decoding become small
  * matrix products.
  *
- * <p>Every buffer is allocated once, in the constructor, for at most {@code maxRows} rows per call. Weights are
- * read from the model's tensors on every call (never copied), so a model being trained generates with its
- * current weights. Matrices given in {@code quantized} are used as Q8_0 without being dequantized.
+ * <p>Every buffer is allocated once, in the constructor, for at most {@code maxRows} rows per call. Dense matrices
+ * are copied into a panel layout ({@link PackedMatrix}) that multiplies several rows without horizontal sums, so
+ * after the model's weights change, {@link #refreshWeights} must run before the next call. Matrices given in
+ * {@code quantized} are used as Q8_0 without being dequantized.
  *
  * <p>With more than one thread, the rows of a call are split between threads at slot boundaries, and each
  * thread runs all the layers for its rows: threads only meet once per call, not once per matrix product.
@@ -42,6 +43,8 @@ public final class KvCacheDecoder implements AutoCloseable {
     private final int threads;
     private final Q8Tensor[][] quantized;
     private final Q8Tensor quantizedHead;
+    private final PackedMatrix[][] packed;
+    private final PackedMatrix packedHead;
 
     // activations [maxRows, width]
     private final float[] x;
@@ -103,6 +106,19 @@ public final class KvCacheDecoder implements AutoCloseable {
                 : quantized.get(config.tiedEmbeddings() ? "tok_embeddings" : "output");
         quantizedHead = head != null && DecoderMatmul.q8Supports(head, config.vocabSize(), dim) ? head : null;
 
+        // dense matrices in the panel layout, packed by refreshWeights()
+        boolean pack = PackedMatrix.supported();
+        packed = new PackedMatrix[config.layers()][names.length];
+        for (int l = 0; l < config.layers(); l++) {
+            for (int m = 0; m < names.length; m++) {
+                if (pack && this.quantized[l][m] == null) {
+                    packed[l][m] = new PackedMatrix(shapes[m][0], shapes[m][1]);
+                }
+            }
+        }
+        packedHead = pack && quantizedHead == null ? new PackedMatrix(config.vocabSize(), dim) : null;
+        refreshWeights();
+
         x = new float[maxRows * dim];
         xb = new float[maxRows * dim];
         q = new float[maxRows * dim];
@@ -138,6 +154,24 @@ public final class KvCacheDecoder implements AutoCloseable {
 
     public ModelConfig config() {
         return config;
+    }
+
+    /**
+     * Copies the model's current dense weights into the decoder's panel layout. Call it after the weights change
+     * (an optimizer step); the generator calls it at the start of every generate call.
+     */
+    public void refreshWeights() {
+        for (int l = 0; l < config.layers(); l++) {
+            Tensor[] dense = {model.wq(l), model.wk(l), model.wv(l), model.wo(l), model.w1(l), model.w2(l), model.w3(l)};
+            for (int m = 0; m < dense.length; m++) {
+                if (packed[l][m] != null) {
+                    packed[l][m].pack(dense[m]);
+                }
+            }
+        }
+        if (packedHead != null) {
+            packedHead.pack(model.headWeight().value());
+        }
     }
 
     public int slots() {
@@ -248,12 +282,13 @@ public final class KvCacheDecoder implements AutoCloseable {
 
         for (int l = 0; l < config.layers(); l++) {
             Q8Tensor[] q8 = quantized[l];
+            PackedMatrix[] pk = packed[l];
 
             // attention: q, k, v projections of the normed rows, RoPE, cache write
             rmsNorm(x, xb, model.attentionNorm(l), start, end, dim, eps);
-            matmul(xb, start * dim, n, dim, model.wq(l), q8[0], q, start * dim, dim);
-            matmul(xb, start * dim, n, dim, model.wk(l), q8[1], k, start * kvDim, kvDim);
-            matmul(xb, start * dim, n, dim, model.wv(l), q8[2], v, start * kvDim, kvDim);
+            matmul(xb, start * dim, n, dim, model.wq(l), q8[0], pk[0], q, start * dim, dim);
+            matmul(xb, start * dim, n, dim, model.wk(l), q8[1], pk[1], k, start * kvDim, kvDim);
+            matmul(xb, start * dim, n, dim, model.wv(l), q8[2], pk[2], v, start * kvDim, kvDim);
             for (int r = start; r < end; r++) {
                 rope(q, r * dim, config.heads(), positions[r]);
                 rope(k, r * kvDim, config.kvHeads(), positions[r]);
@@ -271,15 +306,15 @@ public final class KvCacheDecoder implements AutoCloseable {
             for (int r = start; r < end; r++) {
                 attention(l, r, slotOf[r], positions[r], scores[worker], queries[worker]);
             }
-            matmul(xb, start * dim, n, dim, model.wo(l), q8[3], q, start * dim, dim);
+            matmul(xb, start * dim, n, dim, model.wo(l), q8[3], pk[3], q, start * dim, dim);
             addInto(q, x, start * dim, n * dim);
 
             // feed-forward: w2 · (silu(w1 · h) ⊙ (w3 · h)) and residual
             rmsNorm(x, xb, model.ffnNorm(l), start, end, dim, eps);
-            matmul(xb, start * dim, n, dim, model.w1(l), q8[4], hb, start * hidden, hidden);
-            matmul(xb, start * dim, n, dim, model.w3(l), q8[6], hb2, start * hidden, hidden);
+            matmul(xb, start * dim, n, dim, model.w1(l), q8[4], pk[4], hb, start * hidden, hidden);
+            matmul(xb, start * dim, n, dim, model.w3(l), q8[6], pk[6], hb2, start * hidden, hidden);
             swiglu(hb, hb2, start * hidden, n * hidden);
-            matmul(hb, start * hidden, n, hidden, model.w2(l), q8[5], xb, start * dim, dim);
+            matmul(hb, start * hidden, n, hidden, model.w2(l), q8[5], pk[5], xb, start * dim, dim);
             addInto(xb, x, start * dim, n * dim);
         }
 
@@ -297,15 +332,18 @@ public final class KvCacheDecoder implements AutoCloseable {
             while (r + run < end && logitIndex[r + run] == logitIndex[r] + run) {
                 run++;
             }
-            matmul(xb, r * dim, run, dim, head, quantizedHead, logits, logitIndex[r] * vocab, vocab);
+            matmul(xb, r * dim, run, dim, head, quantizedHead, packedHead, logits, logitIndex[r] * vocab, vocab);
             r += run;
         }
     }
 
+    /** out [rows, o] = input [rows, c] · weightᵀ, from the Q8_0 matrix, else the packed one, else the tensor. */
     private static void matmul(float[] input, int inputOff, int rows, int c, Tensor weight, Q8Tensor quantizedWeight,
-                               float[] out, int outOff, int o) {
+                               PackedMatrix packedWeight, float[] out, int outOff, int o) {
         if (quantizedWeight != null) {
             DecoderMatmul.q8(input, inputOff, rows, c, quantizedWeight, 0, o, out, outOff, o);
+        } else if (packedWeight != null) {
+            packedWeight.multiply(input, inputOff, rows, out, outOff, o);
         } else {
             DecoderMatmul.dense(input, inputOff, rows, c, weight.data(), weight.offset(), 0, o, out, outOff, o);
         }

@@ -99,6 +99,66 @@ class KvCacheDecoderTest {
     }
 
     @Test
+    void packedMatmulMatchesReferenceOnOddShapes() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(4);
+        // rows 1..9 cover the 4-row tiles and their tails; 29 and 53 outputs leave partial panels
+        for (int[] shape : new int[][] {{1, 7, 5}, {2, 64, 29}, {4, 37, 53}, {5, 172, 64}, {9, 16, 24}, {3, 8, 8}}) {
+            int rows = shape[0];
+            int c = shape[1];
+            int o = shape[2];
+            float[] x = new float[rows * c];
+            float[] w = new float[o * c];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) random.nextGaussian();
+            }
+            PackedMatrix packed = new PackedMatrix(o, c);
+            packed.pack(org.gkd4j.tensor.Tensor.of(w, o, c));
+            float[] out = new float[rows * (o + 3)];
+            java.util.Arrays.fill(out, 99f);
+            packed.multiply(x, 0, rows, out, 0, o + 3);
+            for (int n = 0; n < rows; n++) {
+                for (int j = 0; j < o; j++) {
+                    double sum = 0;
+                    for (int k = 0; k < c; k++) {
+                        sum += (double) x[n * c + k] * w[j * c + k];
+                    }
+                    assertEquals(sum, out[n * (o + 3) + j], 1e-4 * Math.sqrt(c), "shape " + java.util.Arrays.toString(shape));
+                }
+                for (int j = o; j < o + 3; j++) {
+                    assertEquals(99f, out[n * (o + 3) + j], "padding past row " + n + " must stay untouched");
+                }
+            }
+        }
+    }
+
+    @Test
+    void refreshWeightsPicksUpChangedWeights() {
+        Transformer model = Transformer.init(CONFIG, 8);
+        scaleUp(model);
+        int[] ids = {2, 4, 6};
+        try (KvCacheDecoder decoder = new KvCacheDecoder(model, null, 1, 4, 1)) {
+            for (var parameter : model.parameters()) {
+                float[] data = parameter.value().data();
+                for (int i = 0; i < data.length; i++) {
+                    data[i] *= -0.5f;
+                }
+            }
+            decoder.refreshWeights();
+            float[] logits = new float[3 * CONFIG.vocabSize()];
+            decoder.forward(3, ids, new int[3], new int[] {0, 1, 2}, new int[] {0, 1, 2}, logits);
+            double[][] expected = ReferenceForward.logits(CONFIG, model.namedTensors(), ids);
+            for (int t = 0; t < 3; t++) {
+                for (int v = 0; v < CONFIG.vocabSize(); v++) {
+                    assertEquals(expected[t][v], logits[t * CONFIG.vocabSize() + v], 2e-4, "t " + t);
+                }
+            }
+        }
+    }
+
+    @Test
     void q8MatmulMatchesDequantizedReference() {
         java.util.SplittableRandom random = new java.util.SplittableRandom(5);
         int rows = 3;
