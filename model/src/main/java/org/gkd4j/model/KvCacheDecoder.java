@@ -56,6 +56,7 @@ public final class KvCacheDecoder implements AutoCloseable {
     private final float[] hb2;
     private final float[][] scores;
     private final float[][] queries;
+    private final boolean pairHeads;
 
     // kvCache: keys transposed [L][S, G, D, contextLength] so that the scores of 8 positions are 8 lanes of one
     // vector; values [L][S, contextLength, G·D]
@@ -126,8 +127,9 @@ public final class KvCacheDecoder implements AutoCloseable {
         v = new float[maxRows * kvDim];
         hb = new float[maxRows * hidden];
         hb2 = new float[maxRows * hidden];
-        scores = new float[threads][context];
-        queries = new float[threads][config.headDim()];
+        scores = new float[threads][2 * context];
+        queries = new float[threads][2 * config.headDim()];
+        pairHeads = (config.heads() / config.kvHeads()) % 2 == 0 && config.headDim() % F.length() == 0;
         keyCache = new float[config.layers()][slots * context * kvDim];
         valueCache = new float[config.layers()][slots * context * kvDim];
 
@@ -304,7 +306,11 @@ public final class KvCacheDecoder implements AutoCloseable {
 
             // causal attention of each row over its slot's cache, into xb; then the output projection and residual
             for (int r = start; r < end; r++) {
-                attention(l, r, slotOf[r], positions[r], scores[worker], queries[worker]);
+                if (pairHeads) {
+                    attentionPairs(l, r, slotOf[r], positions[r], scores[worker], queries[worker]);
+                } else {
+                    attention(l, r, slotOf[r], positions[r], scores[worker], queries[worker]);
+                }
             }
             matmul(xb, start * dim, n, dim, model.wo(l), q8[3], pk[3], q, start * dim, dim);
             addInto(q, x, start * dim, n * dim);
@@ -407,6 +413,20 @@ public final class KvCacheDecoder implements AutoCloseable {
             }
             FloatVector maxes = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
             int t = 0;
+            // two blocks of positions at a time, so two FMA chains run side by side
+            for (; t + lanes < lengthVec; t += 2 * lanes) {
+                FloatVector acc0 = FloatVector.zero(F);
+                FloatVector acc1 = FloatVector.zero(F);
+                for (int d = 0; d < headDim; d++) {
+                    FloatVector query = FloatVector.broadcast(F, scaledQuery[d]);
+                    int row = keyBase + d * context + t;
+                    acc0 = FloatVector.fromArray(F, keys, row).fma(query, acc0);
+                    acc1 = FloatVector.fromArray(F, keys, row + lanes).fma(query, acc1);
+                }
+                acc0.intoArray(att, t);
+                acc1.intoArray(att, t + lanes);
+                maxes = maxes.max(acc0).max(acc1);
+            }
             for (; t < lengthVec; t += lanes) {
                 FloatVector acc = FloatVector.zero(F);
                 for (int d = 0; d < headDim; d++) {
@@ -434,11 +454,23 @@ public final class KvCacheDecoder implements AutoCloseable {
             int valueBase = slot * context * kvDim + kvHead * headDim;
             if (headDim % lanes == 0) {
                 for (int d = 0; d < headDim; d += lanes) {
-                    FloatVector acc = FloatVector.zero(F);
-                    for (int s = 0; s < length; s++) {
-                        acc = FloatVector.fromArray(F, values, valueBase + s * kvDim + d).fma(FloatVector.broadcast(F, att[s]), acc);
+                    // four positions at a time into four accumulators, so the FMAs do not wait on each other
+                    FloatVector acc0 = FloatVector.zero(F);
+                    FloatVector acc1 = FloatVector.zero(F);
+                    FloatVector acc2 = FloatVector.zero(F);
+                    FloatVector acc3 = FloatVector.zero(F);
+                    int s = 0;
+                    for (; s + 3 < length; s += 4) {
+                        int row = valueBase + s * kvDim + d;
+                        acc0 = FloatVector.fromArray(F, values, row).fma(FloatVector.broadcast(F, att[s]), acc0);
+                        acc1 = FloatVector.fromArray(F, values, row + kvDim).fma(FloatVector.broadcast(F, att[s + 1]), acc1);
+                        acc2 = FloatVector.fromArray(F, values, row + 2 * kvDim).fma(FloatVector.broadcast(F, att[s + 2]), acc2);
+                        acc3 = FloatVector.fromArray(F, values, row + 3 * kvDim).fma(FloatVector.broadcast(F, att[s + 3]), acc3);
                     }
-                    acc.mul(invSum).intoArray(xb, outOff + d);
+                    for (; s < length; s++) {
+                        acc0 = FloatVector.fromArray(F, values, valueBase + s * kvDim + d).fma(FloatVector.broadcast(F, att[s]), acc0);
+                    }
+                    acc0.add(acc1).add(acc2.add(acc3)).mul(invSum).intoArray(xb, outOff + d);
                 }
             } else {
                 for (int d = 0; d < headDim; d++) {
@@ -453,6 +485,115 @@ public final class KvCacheDecoder implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * As {@link #attention}, two query heads of one key/value group at a time: each key and value vector loaded from
+     * the cache serves both heads, which halves the cache reads that dominate long contexts at large batch.
+     * Needs an even group size and D a multiple of the vector length. att: [2·T], scaledQuery: [2·D].
+     */
+    private void attentionPairs(int layer, int r, int slot, int position, float[] att, float[] scaledQuery) {
+        int headDim = config.headDim();
+        int kvDim = config.kvDim();
+        int context = config.contextLength();
+        int groupSize = config.heads() / config.kvHeads();
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        float[] keys = keyCache[layer];
+        float[] values = valueCache[layer];
+        int length = position + 1;
+        int lanes = F.length();
+        int lengthVec = F.loopBound(length);
+        for (int h = 0; h < config.heads(); h += 2) {
+            int qOff = r * config.dim() + h * headDim;
+            int kvHead = h / groupSize;
+            int keyBase = (slot * kvDim + kvHead * headDim) * context;
+            for (int d = 0; d < 2 * headDim; d++) {
+                scaledQuery[d] = q[qOff + d] * scale;
+            }
+
+            // scores of both heads: att[0..T) for head h, att[T..2T) for head h + 1
+            FloatVector maxesA = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            FloatVector maxesB = maxesA;
+            int t = 0;
+            for (; t < lengthVec; t += lanes) {
+                FloatVector accA = FloatVector.zero(F);
+                FloatVector accB = FloatVector.zero(F);
+                for (int d = 0; d < headDim; d++) {
+                    FloatVector key = FloatVector.fromArray(F, keys, keyBase + d * context + t);
+                    accA = key.fma(FloatVector.broadcast(F, scaledQuery[d]), accA);
+                    accB = key.fma(FloatVector.broadcast(F, scaledQuery[headDim + d]), accB);
+                }
+                accA.intoArray(att, t);
+                accB.intoArray(att, context + t);
+                maxesA = maxesA.max(accA);
+                maxesB = maxesB.max(accB);
+            }
+            float maxA = maxesA.reduceLanes(VectorOperators.MAX);
+            float maxB = maxesB.reduceLanes(VectorOperators.MAX);
+            for (; t < length; t++) {
+                float dotA = 0f;
+                float dotB = 0f;
+                for (int d = 0; d < headDim; d++) {
+                    float key = keys[keyBase + d * context + t];
+                    dotA += scaledQuery[d] * key;
+                    dotB += scaledQuery[headDim + d] * key;
+                }
+                att[t] = dotA;
+                att[context + t] = dotB;
+                maxA = Math.max(maxA, dotA);
+                maxB = Math.max(maxB, dotB);
+            }
+
+            // softmax of each head
+            float invSumA = 1f / expShifted(att, 0, length, maxA);
+            float invSumB = 1f / expShifted(att, context, length, maxB);
+
+            // weighted sums of the shared values, two positions at a time
+            int outOff = r * config.dim() + h * headDim;
+            int valueBase = slot * context * kvDim + kvHead * headDim;
+            for (int d = 0; d < headDim; d += lanes) {
+                FloatVector accA0 = FloatVector.zero(F);
+                FloatVector accA1 = FloatVector.zero(F);
+                FloatVector accB0 = FloatVector.zero(F);
+                FloatVector accB1 = FloatVector.zero(F);
+                int s = 0;
+                for (; s + 1 < length; s += 2) {
+                    int row = valueBase + s * kvDim + d;
+                    FloatVector value0 = FloatVector.fromArray(F, values, row);
+                    FloatVector value1 = FloatVector.fromArray(F, values, row + kvDim);
+                    accA0 = value0.fma(FloatVector.broadcast(F, att[s]), accA0);
+                    accB0 = value0.fma(FloatVector.broadcast(F, att[context + s]), accB0);
+                    accA1 = value1.fma(FloatVector.broadcast(F, att[s + 1]), accA1);
+                    accB1 = value1.fma(FloatVector.broadcast(F, att[context + s + 1]), accB1);
+                }
+                if (s < length) {
+                    FloatVector value = FloatVector.fromArray(F, values, valueBase + s * kvDim + d);
+                    accA0 = value.fma(FloatVector.broadcast(F, att[s]), accA0);
+                    accB0 = value.fma(FloatVector.broadcast(F, att[context + s]), accB0);
+                }
+                accA0.add(accA1).mul(invSumA).intoArray(xb, outOff + d);
+                accB0.add(accB1).mul(invSumB).intoArray(xb, outOff + headDim + d);
+            }
+        }
+    }
+
+    /** Replaces att[off..off + length) by exp(att - max) and returns their sum. */
+    private static float expShifted(float[] att, int off, int length, float max) {
+        int bound = F.loopBound(length);
+        FloatVector sums = FloatVector.zero(F);
+        int t = 0;
+        for (; t < bound; t += F.length()) {
+            FloatVector e = FloatVector.fromArray(F, att, off + t).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(att, off + t);
+            sums = sums.add(e);
+        }
+        float sum = sums.reduceLanes(VectorOperators.ADD);
+        for (; t < length; t++) {
+            float e = (float) Math.exp(att[off + t] - max);
+            att[off + t] = e;
+            sum += e;
+        }
+        return sum;
     }
 
     /** Replaces att[0..length) by exp(att - max) and returns their sum. */

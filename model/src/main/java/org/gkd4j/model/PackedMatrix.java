@@ -58,9 +58,7 @@ final class PackedMatrix {
                 tile4x3(x, xOff + r * cols, p, out, outOff + r * outStride, outStride);
             }
             for (; p < panels; p++) {
-                for (int i = 0; i < 4; i++) {
-                    tile1x1(x, xOff + (r + i) * cols, p, out, outOff + (r + i) * outStride);
-                }
+                tile4x1(x, xOff + r * cols, p, out, outOff + r * outStride, outStride);
             }
         }
         for (; r < n; r++) {
@@ -119,6 +117,26 @@ final class PackedMatrix {
         store(a30, out, out0 + 3 * outStride, o);
         store(a31, out, out0 + 3 * outStride, o + PANEL);
         store(a32, out, out0 + 3 * outStride, o + 2 * PANEL);
+    }
+
+    private void tile4x1(float[] x, int x0, int panel, float[] out, int out0, int outStride) {
+        int w0 = panel * cols * PANEL;
+        int x1 = x0 + cols;
+        int x2 = x1 + cols;
+        int x3 = x2 + cols;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        for (int c = 0; c < cols; c++) {
+            FloatVector v = FloatVector.fromArray(F, data, w0 + c * PANEL);
+            a0 = v.fma(FloatVector.broadcast(F, x[x0 + c]), a0);
+            a1 = v.fma(FloatVector.broadcast(F, x[x1 + c]), a1);
+            a2 = v.fma(FloatVector.broadcast(F, x[x2 + c]), a2);
+            a3 = v.fma(FloatVector.broadcast(F, x[x3 + c]), a3);
+        }
+        int o = panel * PANEL;
+        store(a0, out, out0, o);
+        store(a1, out, out0 + outStride, o);
+        store(a2, out, out0 + 2 * outStride, o);
+        store(a3, out, out0 + 3 * outStride, o);
     }
 
     private void tile1x4(float[] x, int x0, int panel, float[] out, int out0) {

@@ -11,15 +11,27 @@ class KvCacheDecoderTest {
     // head size 10 and hidden 37 leave vector tails in every product; 6 heads over 2 kv heads is grouped attention
     static final ModelConfig CONFIG = new ModelConfig(60, 2, 6, 2, 37, 53, 32, 10000f, 1e-5f, false);
 
+    // head size 8 and 2 query heads per kv head take the paired-head attention path
+    static final ModelConfig PAIRED = new ModelConfig(32, 2, 4, 2, 40, 37, 48, 10000f, 1e-5f, true);
+
     @Test
     void prefillLogitsMatchReference() {
-        Transformer model = Transformer.init(CONFIG, 7);
+        checkPrefill(CONFIG, 7);
+    }
+
+    @Test
+    void pairedHeadPrefillMatchesReference() {
+        checkPrefill(PAIRED, 8);
+    }
+
+    private static void checkPrefill(ModelConfig config, long seed) {
+        Transformer model = Transformer.init(config, seed);
         scaleUp(model);
-        int[] ids = {1, 5, 9, 52, 0, 17, 33, 8, 8, 40};
-        double[][] expected = ReferenceForward.logits(CONFIG, model.namedTensors(), ids);
+        int[] ids = {1, 5, 9, 36, 0, 17, 33, 8, 8, 30, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+        double[][] expected = ReferenceForward.logits(config, model.namedTensors(), ids);
 
         int n = ids.length;
-        float[] logits = new float[n * CONFIG.vocabSize()];
+        float[] logits = new float[n * config.vocabSize()];
         int[] slots = new int[n];
         int[] positions = new int[n];
         int[] logitIndex = new int[n];
@@ -27,12 +39,12 @@ class KvCacheDecoderTest {
             positions[t] = t;
             logitIndex[t] = t;
         }
-        try (KvCacheDecoder decoder = new KvCacheDecoder(model, null, 1, 16, 1)) {
+        try (KvCacheDecoder decoder = new KvCacheDecoder(model, null, 1, 32, 1)) {
             decoder.forward(n, ids, slots, positions, logitIndex, logits);
         }
         for (int t = 0; t < n; t++) {
-            for (int v = 0; v < CONFIG.vocabSize(); v++) {
-                assertEquals(expected[t][v], logits[t * CONFIG.vocabSize() + v], 2e-4, "t " + t + " v " + v);
+            for (int v = 0; v < config.vocabSize(); v++) {
+                assertEquals(expected[t][v], logits[t * config.vocabSize() + v], 2e-4, "t " + t + " v " + v);
             }
         }
     }
