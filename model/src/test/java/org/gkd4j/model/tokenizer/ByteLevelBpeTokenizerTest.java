@@ -17,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 /**
- * Byte-level BPE on two hand-written tokenizer.json files with the same vocabulary: ids 0..255 are GPT-2's byte
- * alphabet in GPT-2's order (so 'a' is 64, 'Ġ' (space) 220 and 'Ċ' (newline) 198, as in GPT-2), ids 256..289 are
+ * Byte-level BPE on two hand-written tokenizer.json files with the same vocabulary. Ids 0..255 are GPT-2's byte
+ * alphabet in GPT-2's order, so 'a' is 64, 'Ġ' (space) 220 and 'Ċ' (newline) 198, as in GPT-2. Ids 256..289 are
  * the merges in rank order (rank r gives id 256 + r), and id 290 is the special token "&lt;|endoftext|&gt;".
  * tiny_gpt2 pre-tokenizes with ByteLevel's GPT-2 regex; tiny_llama3 with Llama 3's Split regex, ignore_merges and
  * a BOS "&lt;|begin_of_text|&gt;" (291, added token only) from its TemplateProcessing.
@@ -64,7 +64,7 @@ class ByteLevelBpeTokenizerTest {
 
     @Test
     void encodeUpperCaseContractionDependsOnPattern() {
-        // GPT-2's regex only knows lower-case 's, so "'" and "S" are pieces of their own: 6 and 50;
+        // GPT-2's regex matches only lower-case 's, so "'" and "S" are pieces of their own: 6 and 50;
         // Llama 3's (?i:'s) keeps "'S" together and the merge ' S (rank 33) gives 289
         assertArrayEquals(ids(51, 39, 36, 220, 34, 32, 51, 6, 50), GPT2.encode("THE CAT'S", false, false));
         assertArrayEquals(ids(51, 39, 36, 220, 34, 32, 51, 289), LLAMA3.encode("THE CAT'S", false, false));
@@ -180,6 +180,19 @@ class ByteLevelBpeTokenizerTest {
                 assertEquals(text, tokenizer.decode(tokenizer.encode(text, true, true)), () -> "round trip of " + text);
             }
         }
+    }
+
+    @Test
+    void encodeLongRunsWithoutSplitPoints() {
+        // 200000 spaces form one piece in both patterns; Ġ Ġ (19) pairs them into 100000 ĠĠ = 275
+        int[] spaces = new int[100_000];
+        java.util.Arrays.fill(spaces, 275);
+        assertArrayEquals(spaces, GPT2.encode(" ".repeat(200_000), false, false));
+        assertArrayEquals(spaces, LLAMA3.encode(" ".repeat(200_000), false, false));
+        // 200000 letters form one piece; "x" (87) has no merge
+        int[] letters = new int[200_000];
+        java.util.Arrays.fill(letters, 87);
+        assertArrayEquals(letters, GPT2.encode("x".repeat(200_000), false, false));
     }
 
     // ----------------------------------------------------------------------------------------------------------
