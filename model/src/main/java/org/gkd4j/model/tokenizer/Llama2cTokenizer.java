@@ -160,7 +160,7 @@ public final class Llama2cTokenizer implements Tokenizer {
                     + " expected tokens; the tokenizer has more pieces than the model's vocabulary");
         }
         if (count < BYTE_OFFSET + 256) {
-            throw new IllegalArgumentException(source + ": file holds " + count + " tokens but a llama2.c tokenizer"
+            throw new IllegalArgumentException(source + ": file contains " + count + " tokens but a llama2.c tokenizer"
                     + " needs at least 259 (<unk>, BOS, EOS and 256 byte pieces)");
         }
         return new Llama2cTokenizer(Arrays.copyOf(pieces, count), Arrays.copyOf(scores, count), maxTokenLength, source);
@@ -289,7 +289,8 @@ public final class Llama2cTokenizer implements Tokenizer {
 
     private void checkId(int id) {
         if (id < 0 || id >= pieces.length) {
-            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + pieces.length + ")");
+            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + pieces.length
+                    + "); check that the model and the tokenizer belong together");
         }
     }
 
