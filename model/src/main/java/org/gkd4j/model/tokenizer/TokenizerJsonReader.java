@@ -360,6 +360,7 @@ final class TokenizerJsonReader {
             }
             return idOf(content, "tokenizer_config.json " + key);
         }
+        // TODO: read eos_token_id (a single id or a list) from generation_config.json, which chat models use
         int fromTemplate = templateToken(postProcessor, beforeText);
         if (fromTemplate >= 0) {
             return fromTemplate;

@@ -278,6 +278,55 @@ class ByteLevelBpeTokenizerTest {
         assertArrayEquals(ids(270), prefixed.encode(" world", false, false));
     }
 
+    private static ByteLevelBpeTokenizer withPreTokenizer(String preTokenizerJson) throws IOException {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = (ObjectNode) mapper.readTree(resource("tiny_gpt2_tokenizer.json"));
+        root.set("pre_tokenizer", mapper.readTree(preTokenizerJson));
+        return ByteLevelBpeTokenizer.parse(mapper.writeValueAsString(root), "variant");
+    }
+
+    @Test
+    void digitsPreTokenizerIsolatesEachDigit() throws IOException {
+        ByteLevelBpeTokenizer digits = withPreTokenizer("{\"type\": \"Sequence\", \"pretokenizers\": ["
+                + "{\"type\": \"Digits\", \"individual_digits\": true},"
+                + "{\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"use_regex\": true}]}");
+        // no "1 2" merge across digits: 1..7 are ids 16..22 and the space is 220
+        assertArrayEquals(ids(16, 17, 18, 19, 20, 220, 21, 22, 18, 19), digits.encode("12345 6734", false, false));
+    }
+
+    @Test
+    void splitRemovedDropsMatches() throws IOException {
+        ByteLevelBpeTokenizer removed = withPreTokenizer("{\"type\": \"Sequence\", \"pretokenizers\": ["
+                + "{\"type\": \"Split\", \"pattern\": {\"String\": \"l\"}, \"behavior\": \"Removed\"},"
+                + "{\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"use_regex\": false}]}");
+        // "He" "o wor" "d": H e; o + (o r, Ġ w, Ġw or) = o Ġwor; d
+        assertArrayEquals(ids(39, 68, 78, 268, 67), removed.encode("Hello world", false, false));
+    }
+
+    @Test
+    void ignoreMergesTakesWholeWordFromVocab() throws IOException {
+        // without the merge "Hell o", "Hello" (265) is reachable only through ignore_merges
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = (ObjectNode) mapper.readTree(resource("tiny_llama3_tokenizer.json"));
+        ((com.fasterxml.jackson.databind.node.ArrayNode) root.get("model").get("merges")).remove(9);
+        ByteLevelBpeTokenizer ignoring = ByteLevelBpeTokenizer.parse(mapper.writeValueAsString(root), "ignore");
+        ((ObjectNode) root.get("model")).put("ignore_merges", false);
+        ByteLevelBpeTokenizer merging = ByteLevelBpeTokenizer.parse(mapper.writeValueAsString(root), "merge");
+        assertArrayEquals(ids(265, 270), ignoring.encode("Hello world", false, false));
+        assertArrayEquals(ids(264, 78, 270), merging.encode("Hello world", false, false));
+    }
+
+    @Test
+    void robertaProcessingGivesControlTokens() throws IOException {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = (ObjectNode) mapper.readTree(resource("tiny_gpt2_tokenizer.json"));
+        root.set("post_processor", mapper.readTree("{\"type\": \"RobertaProcessing\", \"sep\": [\"H\", 39],"
+                + " \"cls\": [\"<|endoftext|>\", 290]}"));
+        ByteLevelBpeTokenizer roberta = ByteLevelBpeTokenizer.parse(mapper.writeValueAsString(root), "roberta");
+        assertEquals(290, roberta.bosId());
+        assertEquals(39, roberta.eosId());
+    }
+
     @Test
     void loadPicksFormatFromFile(@TempDir Path dir) throws IOException {
         Path json = dir.resolve("vocab");
