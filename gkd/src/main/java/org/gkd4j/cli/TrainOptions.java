@@ -25,6 +25,10 @@ public final class TrainOptions {
     @Option(names = "--teacher", paramLabel = "FILE", description = "Teacher checkpoint (default: the shipped stories260K).")
     String teacher;
 
+    @Option(names = "--tokenizer", paramLabel = "FILE",
+            description = "Tokenizer shared by teacher and student (default: the shipped stories260K tokenizer, 512 pieces).")
+    String tokenizer;
+
     @Option(names = "--student", paramLabel = "FILE",
             description = "Student checkpoint to start from (default: a fresh student of the --student-* shape).")
     String student;
@@ -101,7 +105,7 @@ public final class TrainOptions {
     @Option(names = "--min-lr-ratio", description = "The cosine decay ends at lr times this (default 0.1).")
     Double minLrRatio;
 
-    @Option(names = "--warmup-steps", description = "Linear warm-up steps (default 10).")
+    @Option(names = "--warmup-steps", description = "Linear warm-up steps, capped at --steps (default 10).")
     Integer warmupSteps;
 
     @Option(names = "--weight-decay", description = "AdamW decoupled weight decay (default 0).")
@@ -149,6 +153,7 @@ public final class TrainOptions {
     ObjectNode given() {
         ObjectNode node = MetricsLog.JSON.createObjectNode();
         put(node, "teacher", teacher);
+        put(node, "tokenizer", tokenizer);
         put(node, "student", student);
         put(node, "student-dim", studentDim);
         put(node, "student-layers", studentLayers);

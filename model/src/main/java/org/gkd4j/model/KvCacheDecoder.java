@@ -52,8 +52,10 @@ public final class KvCacheDecoder implements AutoCloseable {
     private final float[] hb;
     private final float[] hb2;
     private final float[][] scores;
+    private final float[][] queries;
 
-    // kvCache [L][S·contextLength·kvDim]
+    // kvCache: keys transposed [L][S, G, D, contextLength] so that the scores of 8 positions are 8 lanes of one
+    // vector; values [L][S, contextLength, G·D]
     private final float[][] keyCache;
     private final float[][] valueCache;
 
@@ -109,6 +111,7 @@ public final class KvCacheDecoder implements AutoCloseable {
         hb = new float[maxRows * hidden];
         hb2 = new float[maxRows * hidden];
         scores = new float[threads][context];
+        queries = new float[threads][config.headDim()];
         keyCache = new float[config.layers()][slots * context * kvDim];
         valueCache = new float[config.layers()][slots * context * kvDim];
 
@@ -254,14 +257,19 @@ public final class KvCacheDecoder implements AutoCloseable {
             for (int r = start; r < end; r++) {
                 rope(q, r * dim, config.heads(), positions[r]);
                 rope(k, r * kvDim, config.kvHeads(), positions[r]);
-                int cacheRow = (slotOf[r] * config.contextLength() + positions[r]) * kvDim;
-                System.arraycopy(k, r * kvDim, keyCache[l], cacheRow, kvDim);
-                System.arraycopy(v, r * kvDim, valueCache[l], cacheRow, kvDim);
+                int context = config.contextLength();
+                int valueRow = (slotOf[r] * context + positions[r]) * kvDim;
+                System.arraycopy(v, r * kvDim, valueCache[l], valueRow, kvDim);
+                float[] keys = keyCache[l];
+                int keyBase = slotOf[r] * kvDim * context + positions[r];
+                for (int i = 0; i < kvDim; i++) {
+                    keys[keyBase + i * context] = k[r * kvDim + i];
+                }
             }
 
             // causal attention of each row over its slot's cache, into xb; then the output projection and residual
             for (int r = start; r < end; r++) {
-                attention(l, r, slotOf[r], positions[r], scores[worker]);
+                attention(l, r, slotOf[r], positions[r], scores[worker], queries[worker]);
             }
             matmul(xb, start * dim, n, dim, model.wo(l), q8[3], q, start * dim, dim);
             addInto(q, x, start * dim, n * dim);
@@ -339,46 +347,71 @@ public final class KvCacheDecoder implements AutoCloseable {
     }
 
     /** softmax(q·kᵀ/√D) · v over cache positions 0..position of the slot, for every head of row r, into xb. */
-    private void attention(int layer, int r, int slot, int position, float[] att) {
+    private void attention(int layer, int r, int slot, int position, float[] att, float[] scaledQuery) {
         int headDim = config.headDim();
         int kvDim = config.kvDim();
+        int context = config.contextLength();
         int groupSize = config.heads() / config.kvHeads();
         float scale = (float) (1.0 / Math.sqrt(headDim));
         float[] keys = keyCache[layer];
         float[] values = valueCache[layer];
-        int cacheBase = slot * config.contextLength() * kvDim;
         int length = position + 1;
+        int lanes = F.length();
+        int lengthVec = F.loopBound(length);
         for (int h = 0; h < config.heads(); h++) {
             int qOff = r * config.dim() + h * headDim;
-            int kvOff = cacheBase + (h / groupSize) * headDim;
+            int kvHead = h / groupSize;
+            int keyBase = (slot * kvDim + kvHead * headDim) * context;
 
-            // scores and their max
-            float max = Float.NEGATIVE_INFINITY;
-            for (int t = 0; t < length; t++) {
-                int kOff = kvOff + t * kvDim;
+            // scores q·k_t/√D, lanes over positions t, reading the transposed keys row d by row d
+            for (int d = 0; d < headDim; d++) {
+                scaledQuery[d] = q[qOff + d] * scale;
+            }
+            FloatVector maxes = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            int t = 0;
+            for (; t < lengthVec; t += lanes) {
+                FloatVector acc = FloatVector.zero(F);
+                for (int d = 0; d < headDim; d++) {
+                    acc = FloatVector.fromArray(F, keys, keyBase + d * context + t)
+                            .fma(FloatVector.broadcast(F, scaledQuery[d]), acc);
+                }
+                acc.intoArray(att, t);
+                maxes = maxes.max(acc);
+            }
+            float max = maxes.reduceLanes(VectorOperators.MAX);
+            for (; t < length; t++) {
                 float dot = 0f;
                 for (int d = 0; d < headDim; d++) {
-                    dot += q[qOff + d] * keys[kOff + d];
+                    dot += scaledQuery[d] * keys[keyBase + d * context + t];
                 }
-                float score = dot * scale;
-                att[t] = score;
-                max = Math.max(max, score);
+                att[t] = dot;
+                max = Math.max(max, dot);
             }
 
             // softmax
-            float sum = expShifted(att, length, max);
-            float invSum = 1f / sum;
+            float invSum = 1f / expShifted(att, length, max);
 
             // weighted sum of the values
             int outOff = r * config.dim() + h * headDim;
-            for (int d = 0; d < headDim; d++) {
-                xb[outOff + d] = 0f;
-            }
-            for (int t = 0; t < length; t++) {
-                float p = att[t] * invSum;
-                int vOff = kvOff + t * kvDim;
+            int valueBase = slot * context * kvDim + kvHead * headDim;
+            if (headDim % lanes == 0) {
+                for (int d = 0; d < headDim; d += lanes) {
+                    FloatVector acc = FloatVector.zero(F);
+                    for (int s = 0; s < length; s++) {
+                        acc = FloatVector.fromArray(F, values, valueBase + s * kvDim + d).fma(FloatVector.broadcast(F, att[s]), acc);
+                    }
+                    acc.mul(invSum).intoArray(xb, outOff + d);
+                }
+            } else {
                 for (int d = 0; d < headDim; d++) {
-                    xb[outOff + d] += p * values[vOff + d];
+                    xb[outOff + d] = 0f;
+                }
+                for (int s = 0; s < length; s++) {
+                    float p = att[s] * invSum;
+                    int vOff = valueBase + s * kvDim;
+                    for (int d = 0; d < headDim; d++) {
+                        xb[outOff + d] += p * values[vOff + d];
+                    }
                 }
             }
         }
@@ -409,9 +442,16 @@ public final class KvCacheDecoder implements AutoCloseable {
         }
     }
 
-    /** gate = silu(gate) ⊙ up, with silu(g) = g·σ(g). */
+    /** gate = silu(gate) ⊙ up, with silu(g) = g·σ(g) = g / (1 + exp(-g)). */
     private static void swiglu(float[] gate, float[] up, int off, int count) {
-        for (int i = off; i < off + count; i++) {
+        int end = off + count;
+        int i = off;
+        for (; i + F.length() <= end; i += F.length()) {
+            FloatVector g = FloatVector.fromArray(F, gate, i);
+            FloatVector sigmoidInverse = g.neg().lanewise(VectorOperators.EXP).add(1f);
+            g.div(sigmoidInverse).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+        }
+        for (; i < end; i++) {
             float g = gate[i];
             gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
         }

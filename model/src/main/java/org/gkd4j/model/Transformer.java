@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.gkd4j.model.checkpoint.ModelWeights;
 import org.gkd4j.tensor.Tensor;
 import org.gkd4j.tensor.autograd.Ops;
 import org.gkd4j.tensor.autograd.Var;
@@ -81,6 +82,20 @@ public final class Transformer {
      */
     public static Transformer fromTensors(ModelConfig config, Map<String, Tensor> tensors) {
         return new Transformer(config, tensors);
+    }
+
+    /**
+     * Builds a model over loaded weights. Dense tensors are shared, not copied, so training the model changes
+     * them; Q8_0 matrices are dequantized into new float tensors (pass {@code weights.quantizedTensors()} to the
+     * generator as well to decode with the quantized matrices themselves).
+     */
+    public static Transformer fromWeights(ModelWeights weights) {
+        return new Transformer(weights.config(), weights.dequantizeAll().denseTensors());
+    }
+
+    /** Returns the current weights as dense {@link ModelWeights} for saving (tensors shared, not copied). */
+    public ModelWeights toWeights() {
+        return ModelWeights.dense(config, namedTensors());
     }
 
     /**

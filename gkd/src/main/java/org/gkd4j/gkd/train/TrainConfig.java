@@ -1,5 +1,6 @@
 package org.gkd4j.gkd.train;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.Locale;
  *
  * @param mode              {@code distill} (GKD) or {@code sft} (cross-entropy on the data)
  * @param teacher           teacher checkpoint path, or null for the shipped stories260K
+ * @param tokenizer         tokenizer file shared by teacher and student, or null for the shipped stories260K one
  * @param student           student checkpoint path to start from, or null for a fresh student of the shape below
  * @param data              JSONL or plain-text data path, or null for the shipped TinyStories sample
  * @param promptSplit       how plain text is split: {@code sentence} or {@code tokens:N}
@@ -49,6 +51,7 @@ import java.util.Locale;
 public record TrainConfig(
         @JsonProperty("mode") String mode,
         @JsonProperty("teacher") String teacher,
+        @JsonProperty("tokenizer") String tokenizer,
         @JsonProperty("student") String student,
         @JsonProperty("student-dim") int studentDim,
         @JsonProperty("student-layers") int studentLayers,
@@ -97,7 +100,7 @@ public record TrainConfig(
      */
     public static TrainConfig defaults(String mode) {
         boolean sft = "sft".equals(mode);
-        return new TrainConfig(mode, null, null, 32, 4, 4, 2, 88, null, "sentence", 32,
+        return new TrainConfig(mode, null, null, null, 32, 4, 4, 2, 88, null, "sentence", 32,
                 sft ? 0.0 : 1.0, 0.5, sft ? "fkl" : "rkl", 1.0, 1.0, 0, 1.0, 48, 32, false,
                 150, 8, 1, 3e-3, 0.1, 10, 0.0, 1.0, "token-mean", 256,
                 25, 3, 50, 2, null, 42, 0, null, 0.5);
@@ -162,11 +165,7 @@ public record TrainConfig(
         }
     }
 
-    /** Micro-batch prompts per optimizer step. */
-    public int promptsPerStep() {
-        return batchSize * gradAccum;
-    }
-
+    @JsonIgnore
     public boolean isSft() {
         return "sft".equals(mode);
     }

@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 import org.gkd4j.model.KvCacheDecoder;
 import org.gkd4j.model.ModelConfig;
 import org.gkd4j.model.Transformer;
+import org.gkd4j.model.checkpoint.ModelWeights;
 import org.gkd4j.tensor.quant.Q8Tensor;
 
 /**
@@ -54,6 +55,14 @@ public final class Generator implements AutoCloseable {
         this.slots = new int[rows];
         this.positions = new int[rows];
         this.logitIndex = new int[rows];
+    }
+
+    /**
+     * Creates a generator for loaded weights: a Q8_0 checkpoint decodes with its quantized matrices wherever the
+     * Q8 kernel supports their shape, and with dequantized floats elsewhere.
+     */
+    public static Generator forWeights(Transformer model, ModelWeights weights, int maxBatch, int threads) {
+        return new Generator(model, weights.quantizedTensors(), maxBatch, threads);
     }
 
     /**

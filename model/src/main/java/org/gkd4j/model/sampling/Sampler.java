@@ -2,6 +2,9 @@ package org.gkd4j.model.sampling;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Picks the next token from one row of logits [V] by temperature, top-k and top-p (nucleus) sampling, and
@@ -11,6 +14,8 @@ import java.util.SplittableRandom;
  * renormalised top-k distribution. Scratch arrays are allocated once per sampler; one sampler serves one thread.
  */
 public final class Sampler {
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     private final int vocab;
     private final SamplingOptions options;
@@ -51,11 +56,7 @@ public final class Sampler {
                 argmax = i;
             }
         }
-        double sumExp = 0;
-        for (int i = 0; i < vocab; i++) {
-            sumExp += Math.exp(logits[off + i] - max);
-        }
-        double logNormaliser = max + Math.log(sumExp);
+        double logNormaliser = max + Math.log(sumExp(logits, off, vocab, max, 1f));
 
         int token = options.isGreedy() ? argmax : drawFiltered(logits, off, max, random);
         logprob = (float) (logits[off + token] - logNormaliser);
@@ -69,11 +70,17 @@ public final class Sampler {
     private int drawFiltered(float[] logits, int off, float max, SplittableRandom random) {
         // unnormalised probabilities exp((l - max) / T), each in (0, 1]
         float invTemperature = 1f / options.temperature();
+        int bound = F.loopBound(vocab);
+        for (int i = 0; i < bound; i += F.length()) {
+            FloatVector.fromArray(F, logits, off + i).sub(max).mul(invTemperature).lanewise(VectorOperators.EXP)
+                    .intoArray(probs, i);
+        }
+        for (int i = bound; i < vocab; i++) {
+            probs[i] = (float) Math.exp((logits[off + i] - max) * invTemperature);
+        }
         double total = 0;
         for (int i = 0; i < vocab; i++) {
-            float p = (float) Math.exp((logits[off + i] - max) * invTemperature);
-            probs[i] = p;
-            total += p;
+            total += probs[i];
         }
         boolean topK = options.topK() > 0 && options.topK() < vocab;
         boolean topP = options.topP() < 1f;
@@ -132,6 +139,21 @@ public final class Sampler {
         }
         sampledLogprob = (float) Math.log(probs[token] / keptMass);
         return token;
+    }
+
+    /** Returns Σ_i exp((x[off + i] - max)·invTemperature) over i in [0, n), with the Vector API exp. */
+    static double sumExp(float[] x, int off, int n, float max, float invTemperature) {
+        int bound = F.loopBound(n);
+        FloatVector sums = FloatVector.zero(F);
+        for (int i = 0; i < bound; i += F.length()) {
+            sums = sums.add(FloatVector.fromArray(F, x, off + i).sub(max).mul(invTemperature)
+                    .lanewise(VectorOperators.EXP));
+        }
+        double sum = sums.reduceLanes(VectorOperators.ADD);
+        for (int i = bound; i < n; i++) {
+            sum += Math.exp((x[off + i] - max) * invTemperature);
+        }
+        return sum;
     }
 
     /** Draws from the unnormalised probabilities {@code probs} over the whole vocabulary. */

@@ -19,6 +19,9 @@ public final class Tokenizers {
      * Loads a tokenizer. A file named *.json is read as a Hugging Face tokenizer.json and a file named *.bin as a
      * llama2.c tokenizer.bin; any other name is read as JSON when its first non-blank byte is '{'. A directory is
      * searched for tokenizer.json, then tokenizer.bin.
+     *
+     * <p>NOTE: a tokenizer.bin does not store its token count, so a file cut exactly between two tokens past id
+     * 258 loads with fewer pieces; {@link #load(Path, int)} catches that.
      */
     public static Tokenizer load(Path path) throws IOException {
         if (Files.isDirectory(path)) {
@@ -42,6 +45,32 @@ public final class Tokenizers {
             return Llama2cTokenizer.read(path);
         }
         return startsWithBrace(path) ? ByteLevelBpeTokenizer.read(path) : Llama2cTokenizer.read(path);
+    }
+
+    /**
+     * Loads a tokenizer for a model with {@code modelVocabSize} logits: a tokenizer.bin must hold exactly that many
+     * pieces, and a tokenizer.json may have fewer ids than the model (models often pad their vocabulary) but not
+     * more.
+     */
+    public static Tokenizer load(Path path, int modelVocabSize) throws IOException {
+        if (modelVocabSize <= 0) {
+            throw new IllegalArgumentException("tokenizer: model vocabulary size " + modelVocabSize + " must be positive");
+        }
+        Path file = path;
+        if (Files.isDirectory(path)) {
+            Path json = path.resolve("tokenizer.json");
+            file = Files.isRegularFile(json) ? json : path.resolve("tokenizer.bin");
+        }
+        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        if (name.endsWith(".bin") && Files.isRegularFile(file)) {
+            return Llama2cTokenizer.read(file, modelVocabSize);
+        }
+        Tokenizer tokenizer = load(file);
+        if (tokenizer.vocabSize() > modelVocabSize) {
+            throw new IllegalArgumentException("tokenizer: " + file + " has " + tokenizer.vocabSize()
+                    + " ids but the model has only " + modelVocabSize + " logits; use the model's own tokenizer");
+        }
+        return tokenizer;
     }
 
     private static boolean startsWithBrace(Path path) throws IOException {

@@ -32,40 +32,11 @@ public final class Kernels {
         backend().matmul(a, b, c, transA, transB, accumulate);
     }
 
-    // TODO: replace with MatmulShapes.check once the gemm branch lands it.
     private static void checkMatmul(Tensor a, Tensor b, Tensor c, boolean transA, boolean transB) {
-        String op = "matmul";
-        notNull(op, "a", a);
-        notNull(op, "b", b);
-        notNull(op, "c", c);
-        if (transA && transB) {
-            throw new IllegalArgumentException("matmul: transA and transB are both true; transpose the result instead");
-        }
-        if (a.rank() < 2 || a.rank() > 3 || b.rank() < 2 || b.rank() > 3 || c.rank() != a.rank()) {
-            throw new IllegalArgumentException("matmul: a " + a.shapeString() + ", b " + b.shapeString() + ", c "
-                    + c.shapeString() + " must be matrices, or a and c [Bt, ., .] with b [Bt, ., .] or a matrix");
-        }
-        if (b.rank() == 3 && a.rank() == 2) {
-            throw new IllegalArgumentException("matmul: b " + b.shapeString() + " is batched but a " + a.shapeString()
-                    + " is not");
-        }
-        if (a.rank() == 3 && (c.dim(0) != a.dim(0) || (b.rank() == 3 && b.dim(0) != a.dim(0)))) {
-            throw new IllegalArgumentException("matmul: batch sizes differ: a " + a.shapeString() + ", b "
-                    + b.shapeString() + ", c " + c.shapeString());
-        }
-        int m = transA ? a.dim(-1) : a.dim(-2);
-        int k = transA ? a.dim(-2) : a.dim(-1);
-        int kb = transB ? b.dim(-1) : b.dim(-2);
-        int n = transB ? b.dim(-2) : b.dim(-1);
-        if (k != kb) {
-            throw new IllegalArgumentException("matmul: inner dimensions differ: op(a) is [" + m + ", " + k
-                    + "] but op(b) is [" + kb + ", " + n + "] (a " + a.shapeString() + " transA=" + transA + ", b "
-                    + b.shapeString() + " transB=" + transB + ")");
-        }
-        if (c.dim(-2) != m || c.dim(-1) != n) {
-            throw new IllegalArgumentException("matmul: c " + c.shapeString() + " must be [.., " + m + ", " + n
-                    + "] for op(a) [" + m + ", " + k + "] times op(b) [" + k + ", " + n + "]");
-        }
+        notNull("matmul", "a", a);
+        notNull("matmul", "b", b);
+        notNull("matmul", "c", c);
+        MatmulShapes.check(a, b, c, transA, transB);
     }
 
     // ---------------------------------------------------------------- element-wise
