@@ -18,8 +18,8 @@ import org.gkd4j.tensor.quant.Q8Tensor;
  *
  * <p>One call of {@link #forward} runs N rows, each a (slot, position, token) triple, through every layer: the
  * keys and values of each row are written into its slot's cache at its position, then each row attends to its
- * slot's cache positions 0..position. A prompt is prefilled by passing all its tokens as rows in position order
- * (rows of one slot must be in increasing position order); a decoding step passes one row per live sequence.
+ * slot's cache positions 0..position. A prompt is prefilled by passing all its tokens as rows, and the rows of one
+ * slot must come in increasing position order. A decoding step passes one row per live sequence.
  * Rows that share a call are multiplied together, so the matrix-vector products of batch-1 decoding become small
  * matrix products.
  *
