@@ -107,13 +107,13 @@ public final class DivergenceReference {
             case SKEW_KL -> {
                 double m = logAddExp(t + Math.log(param), s + Math.log1p(-param));
                 out[0] = times(bigT, t - m);
-                out[1] = -(1 - param) * bigS * Math.exp(t - m);
+                out[1] = -(1 - param) * times(bigS, Math.exp(t - m));
             }
             case SKEW_REVERSE_KL -> {
                 double m = logAddExp(t + Math.log1p(-param), s + Math.log(param));
                 double studentTerm = times(bigS, s - m);
                 out[0] = studentTerm;
-                out[1] = studentTerm - param * bigS * Math.exp(s - m);
+                out[1] = studentTerm - param * times(bigS, Math.exp(s - m));
             }
             case TOTAL_VARIATION -> {
                 double diff = bigS - bigT;
