@@ -49,7 +49,7 @@ final class PackedMatrix {
         }
     }
 
-    /** out[n, o] for n in [0, n), every o; x rows at xOff + n·C, out rows at outOff + n·outStride. */
+    /** Computes out[r, o] for rows r in [0, n) and every o. Row r of x starts at xOff + r·C, of out at outOff + r·outStride. */
     void multiply(float[] x, int xOff, int n, float[] out, int outOff, int outStride) {
         int r = 0;
         for (; r + 3 < n; r += 4) {
@@ -83,6 +83,8 @@ final class PackedMatrix {
         FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F);
         FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F);
         FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F);
+
+        // per column c: three panel vectors times four broadcast activations
         for (int c = 0; c < cols; c++) {
             FloatVector v0 = FloatVector.fromArray(F, data, w0 + c * PANEL);
             FloatVector v1 = FloatVector.fromArray(F, data, w1 + c * PANEL);
@@ -104,6 +106,8 @@ final class PackedMatrix {
             a31 = v1.fma(b, a31);
             a32 = v2.fma(b, a32);
         }
+
+        // the 4 × 24 outputs
         int o = panel * PANEL;
         store(a00, out, out0, o);
         store(a01, out, out0, o + PANEL);
