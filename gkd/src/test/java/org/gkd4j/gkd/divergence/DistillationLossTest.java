@@ -10,6 +10,7 @@ import java.util.Random;
 import org.gkd4j.tensor.Tensor;
 import org.gkd4j.tensor.autograd.Tape;
 import org.gkd4j.tensor.autograd.Var;
+import org.gkd4j.tensor.kernels.Parallel;
 import org.junit.jupiter.api.Test;
 
 class DistillationLossTest {
@@ -303,6 +304,40 @@ class DistillationLossTest {
                 assertEquals(wholeHead.grad().get(i), head.grad().get(i), 1e-6f, reduction + " dHead " + i);
             }
             assertTrue(maxAbs(head.grad()) > 1e-3f, "the gradient is not trivially zero");
+        }
+    }
+
+    @Test
+    void threadCountDoesNotChangeResult() {
+        Random random = new Random(26);
+        int rows = 12;
+        int v = 301;
+        Tensor studentHidden = random(random, rows, 4);
+        Tensor studentHead = random(random, v, 4);
+        Tensor teacherHidden = random(random, rows, 5);
+        Tensor teacherHead = random(random, v, 5);
+        float[] weights = new float[rows];
+        java.util.Arrays.fill(weights, 1f / rows);
+        int saved = Parallel.threads();
+        float[][] losses = new float[2][];
+        Tensor[] grads = new Tensor[2];
+        try {
+            int[] threadCounts = {1, 4};
+            for (int k = 0; k < 2; k++) {
+                Parallel.setThreads(threadCounts[k]);
+                Var hidden = Var.parameter("hidden", studentHidden);
+                Var loss = DistillationLoss.forward(hidden, Var.constant(studentHead), teacherHidden, teacherHead,
+                        weights, new Divergence.SkewKl(0.1), 2f, 5);
+                loss.backward();
+                losses[k] = loss.value().toArray();
+                grads[k] = hidden.grad();
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+        assertEquals(losses[0][0], losses[1][0]);
+        for (int i = 0; i < grads[0].size(); i++) {
+            assertEquals(grads[0].get(i), grads[1].get(i), "dHidden " + i);
         }
     }
 
