@@ -80,7 +80,7 @@ public final class DistillationLoss {
 
     /** y += alpha·x over same-size tensors. */
     static void addScaled(float alpha, Tensor x, Tensor y) {
-        // NOTE: a plain loop because Kernels.axpy has no backend implementation yet on this branch
+        // NOTE: a plain loop, because Kernels.axpy has no backend implementation yet
         float[] xs = x.data();
         float[] ys = y.data();
         int xo = x.offset();

@@ -9,10 +9,11 @@ import jdk.incubator.vector.VectorSpecies;
  * [V] and teacher logits z_T [V] at temperature τ. Same math as {@link DivergenceReference} (see there for u);
  * float lanes, with sums gathered per block of {@value #BLOCK} entries into doubles.
  *
- * <p>Four passes over V: (1) both maxima; (2) exp((z − max)/τ) of both rows into the scratch buffer and their sums;
- * (3) the loss terms and u = ∂D/∂s, u into the gradient row and S into the scratch; (4) the gradient
- * (u − S·Σu)·scale/τ. Passes 3 and 4 read only the scratch and the gradient, so a row costs two exponentials per
- * entry, plus one exp and one log1p for the divergences with a mixture M.
+ * <p>Passes over V: (1) both maxima; (2) exp((z − max)/τ) of both rows into the scratch buffer and their sums;
+ * (3a) for JSD and the skew divergences only, the mixture log m (one exp and one log1p per entry, and one more
+ * exp for the ratio T/M or S/M of the skew divergences); (3) the loss terms and u = ∂D/∂s, u into the gradient
+ * row and S into the scratch; (4) the gradient (u − S·Σu)·scale/τ. Pass 3 reuses the exponentials of pass 2, so
+ * forward KL, reverse KL and total variation cost two exponentials per entry.
  */
 public final class DivergenceKernel {
 

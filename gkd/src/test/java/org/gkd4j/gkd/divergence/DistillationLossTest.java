@@ -225,8 +225,8 @@ class DistillationLossTest {
 
     @Test
     void maskedLossMatchesReferenceTokenMean() {
-        // E6: identity heads make the hidden rows the logits; one sequence, prompt 2 tokens, completion 2 tokens,
-        // so logit positions 1 and 2 are kept and positions 0 and 3 are not
+        // Identity heads make the hidden rows the logits. One sequence has a prompt of 2 tokens and a completion
+        // of 2 tokens, so logit positions 1 and 2 are kept and positions 0 and 3 are not.
         Tensor identity = Tensor.of(new float[] {1, 0, 0, 0, 1, 0, 0, 0, 1}, 3, 3);
         Tensor student = Tensor.of(new float[] {1, 2, 3, 0, 0, 0, 2, 0, 0, 5, -5, 9}, 4, 3);
         Tensor teacher = Tensor.of(new float[] {3, 2, 1, 0, 0, 0, 0, 0, 2, -7, 1, 1}, 4, 3);

@@ -11,8 +11,8 @@ class DivergenceEvaluationTest {
 
     @Test
     void meansMatchReferenceValues() {
-        // identity heads: hidden rows are the logits. Sequence 0 keeps positions 0 and 1 (E1 mirror pair and
-        // E5), sequence 1 keeps position 1 (E5); every other row is junk outside the mask.
+        // Identity heads make the hidden rows the logits. Sequence 0 keeps positions 0 (the mirror pair) and 1,
+        // and sequence 1 keeps position 1. Every other row is junk outside the mask.
         float[] e1Student = {1, 2, 3};
         float[] e1Teacher = {3, 2, 1};
         float[] e5Student = {0.5f, 1.5f, -1.0f};
