@@ -1,31 +1,188 @@
 package org.gkd4j.tensor.kernels;
 
+import static org.gkd4j.tensor.kernels.GemmMicroKernel.MR;
+import static org.gkd4j.tensor.kernels.GemmMicroKernel.NR;
+
 import org.gkd4j.tensor.Tensor;
 
-/** The Vector API matrix multiply: cache-blocked, register-tiled and split across {@link Parallel}. */
+/**
+ * The Vector API matrix multiply c (+)= op(a)·op(b) (see {@link Backend#matmul} for shapes M, K, N and the batch
+ * axis Bt): cache-blocked, register-tiled and split across {@link Parallel} by rows of c.
+ *
+ * <p>Large products follow the usual blocked-GEMM loop nest: for each k block of at most {@link #KC_MAX}, a thread
+ * packs its rows of A into MR-row micro-panels, then for each column block of B that fits in L2 it packs B into
+ * NR-column micro-panels and sweeps every A micro-panel (kept in L1) across them with {@link GemmMicroKernel}.
+ * Products with at most {@link #SMALL_M} rows (decoding, matrix·vector) take {@link GemmSmall}, which reads B in
+ * place instead of packing it.
+ *
+ * <p>Threads own disjoint rows (or batches, or columns on the small path) of c, and each element is computed by
+ * the same sequence of operations wherever it lies, so the result is bitwise the same for any thread count.
+ */
 public final class VectorMatmul {
+
+    /**
+     * Largest packed k block. A and B are packed per block of up to KO_MAX, and each row strip of c stays in L1
+     * while the block's k sub-blocks (of up to {@link #KC_MAX}) are added into it, so c is read from memory only
+     * once per packed block.
+     */
+    static final int KO_MAX = Integer.getInteger("gkd4j.gemm.ko", 384);
+    /**
+     * Largest k sub-block, the k length of one register-tile call. An expanded A micro-panel is MR·kc vectors
+     * (36 KiB at kc = 96 with 512-bit vectors); kc of 64 to 96 ran at 88–94 GFLOP/s per core in a single-tile loop
+     * and 128 to 384 at 66–74, as the panel spills out of L1 (Zen 4, JDK 25).
+     */
+    static final int KC_MAX = Integer.getInteger("gkd4j.gemm.kc", 96);
+    /** Floats of packed B per column block, 256 KiB by default: a quarter to a half of an L2, leaving room for A and c. */
+    static final int B_BLOCK_FLOATS = Integer.getInteger("gkd4j.gemm.bBlockFloats", 64 * 1024);
+    /** Products with at most this many rows of c take the small-M path. */
+    static final int SMALL_M = 16;
+    /** Work below this many flops per thread is not worth waking another thread for. */
+    static final long MIN_FLOPS_PER_THREAD = 1L << 20;
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /** Scratch for {@link GemmSmall}, separate so a small product never shares buffers with a blocked one. */
+    static final ThreadLocal<Scratch> SCRATCH_FOR_SMALL = ThreadLocal.withInitial(Scratch::new);
 
     private VectorMatmul() {
     }
 
     public static void matmul(Tensor a, Tensor b, Tensor c, boolean transA, boolean transB, boolean accumulate) {
-        // TODO: batched case; this stub handles rank-2 only until the kernel lands.
+        int batches = c.rank() == 3 ? c.dim(0) : 1;
         int m = c.dim(-2);
         int n = c.dim(-1);
         int k = transA ? a.dim(-2) : a.dim(-1);
+        boolean sharedB = b.rank() == 2;
         float[] ad = a.data();
         float[] bd = b.data();
         float[] cd = c.data();
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                float sum = 0;
-                for (int p = 0; p < k; p++) {
-                    float av = transA ? ad[a.offset() + p * m + i] : ad[a.offset() + i * k + p];
-                    float bv = transB ? bd[b.offset() + j * k + p] : bd[b.offset() + p * n + j];
-                    sum += av * bv;
-                }
-                cd[c.offset() + i * n + j] = accumulate ? cd[c.offset() + i * n + j] + sum : sum;
+
+        // small M: one batch at a time, parallel over columns inside
+        if (m <= SMALL_M) {
+            for (int bt = 0; bt < batches; bt++) {
+                GemmSmall.matmul(ad, a.offset() + bt * m * k, bd, b.offset() + (sharedB ? 0 : bt * k * n),
+                        cd, c.offset() + bt * m * n, m, n, k, transA, transB, accumulate);
             }
+            return;
+        }
+
+        // tasks: whole batches when there are enough of them, else row ranges (in MR strips) of each batch
+        int strips = (m + MR - 1) / MR;
+        int threads = Parallel.threads();
+        long flops = 2L * m * n * k * batches;
+        int useful = (int) Math.max(1, Math.min(threads, flops / MIN_FLOPS_PER_THREAD));
+        int rowParts = batches >= useful ? 1 : Math.min(strips, (useful + batches - 1) / batches);
+        int tasks = batches * rowParts;
+        Parallel.forEach(tasks, task -> {
+            int bt = task / rowParts;
+            int part = task % rowParts;
+            int firstRow = Parallel.partStart(part, rowParts, strips) * MR;
+            int endRow = Math.min(m, Parallel.partStart(part + 1, rowParts, strips) * MR);
+            if (firstRow < endRow) {
+                blocked(ad, a.offset() + bt * m * k, bd, b.offset() + (sharedB ? 0 : bt * k * n),
+                        cd, c.offset() + bt * m * n, m, n, k, transA, transB, accumulate, firstRow, endRow);
+            }
+        });
+    }
+
+    /** Computes rows [firstRow, endRow) of one product c[M, N] (+)= op(a)[M, K] · op(b)[K, N] on this thread. */
+    static void blocked(float[] a, int aBase, float[] b, int bBase, float[] c, int cBase, int m, int n, int k,
+                        boolean transA, boolean transB, boolean accumulate, int firstRow, int endRow) {
+        // K is cut into equal packed blocks, and each packed block into equal sub-blocks, so no block is short
+        int rows = endRow - firstRow;
+        int koNominal = evenSplit(k, KO_MAX);
+        int kcNominal = evenSplit(koNominal, KC_MAX);
+        int ncMax = Math.max(NR, B_BLOCK_FLOATS / koNominal / NR * NR);
+        int rowPanels = (rows + MR - 1) / MR;
+        Scratch scratch = SCRATCH.get();
+        float[] ap = scratch.packedA(rowPanels * MR * koNominal);
+        float[] bp = scratch.packedB(koNominal * ((Math.min(ncMax, n) + NR - 1) / NR) * NR);
+        float[] tile = scratch.tile;
+        float[] ax = scratch.expandedA(MR * kcNominal * GemmMicroKernel.LANES);
+
+        for (int po = 0; po < k; po += koNominal) {
+            int ko = Math.min(koNominal, k - po);
+
+            // pack this thread's rows of A for the k block once; they are reused by every column block
+            GemmPacking.packA(a, aBase, m, k, transA, firstRow, rows, po, ko, ap, 0);
+
+            for (int col0 = 0; col0 < n; col0 += ncMax) {
+                int cols = Math.min(ncMax, n - col0);
+                GemmPacking.packB(b, bBase, k, n, transB, po, ko, col0, cols, bp);
+
+                for (int r = 0; r < rowPanels; r++) {
+                    int row = firstRow + r * MR;
+                    int validRows = Math.min(MR, endRow - row);
+
+                    // per k sub-block: expand the A micro-panel (kept in L1), then sweep it across the B block
+                    for (int pc = 0; pc < ko; pc += kcNominal) {
+                        int kc = Math.min(kcNominal, ko - pc);
+                        boolean add = accumulate || po + pc > 0;
+                        GemmMicroKernel.expand(ap, r * MR * ko + pc * MR, kc, ax);
+                        for (int q = 0; q * NR < cols; q++) {
+                            int col = col0 + q * NR;
+                            int validCols = Math.min(NR, n - col);
+                            int bOff = q * ko * NR + pc * NR;
+                            int cOff = cBase + row * n + col;
+                            if (validRows == MR && validCols == NR) {
+                                GemmMicroKernel.tileExpanded(ax, bp, bOff, NR, kc, c, cOff, n, add);
+                            } else {
+                                GemmMicroKernel.tileExpanded(ax, bp, bOff, NR, kc, tile, 0, NR, false);
+                                mergeTile(tile, validRows, validCols, c, cOff, n, add);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Returns the length of the blocks when [0, length) is cut into the fewest equal blocks of at most max. */
+    static int evenSplit(int length, int max) {
+        int blocks = (length + max - 1) / max;
+        return (length + blocks - 1) / blocks;
+    }
+
+    /** Stores (or adds, with {@code add}) the valid corner of an MR × NR scratch tile into c. */
+    static void mergeTile(float[] tile, int rows, int cols, float[] c, int cOff, int ldc, boolean add) {
+        for (int i = 0; i < rows; i++) {
+            int dst = cOff + i * ldc;
+            int src = i * NR;
+            if (add) {
+                for (int j = 0; j < cols; j++) {
+                    c[dst + j] = c[dst + j] + tile[src + j];
+                }
+            } else {
+                System.arraycopy(tile, src, c, dst, cols);
+            }
+        }
+    }
+
+    /** Per-thread packing buffers, grown on demand and kept for the thread's lifetime. */
+    static final class Scratch {
+        final float[] tile = new float[MR * NR];
+        private float[] packedA = new float[0];
+        private float[] packedB = new float[0];
+        private float[] expandedA = new float[0];
+
+        float[] expandedA(int floats) {
+            if (expandedA.length < floats) {
+                expandedA = new float[floats];
+            }
+            return expandedA;
+        }
+
+        float[] packedA(int floats) {
+            if (packedA.length < floats) {
+                packedA = new float[floats];
+            }
+            return packedA;
+        }
+
+        float[] packedB(int floats) {
+            if (packedB.length < floats) {
+                packedB = new float[floats];
+            }
+            return packedB;
         }
     }
 }

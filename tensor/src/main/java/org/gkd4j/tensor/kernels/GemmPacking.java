@@ -1,0 +1,90 @@
+package org.gkd4j.tensor.kernels;
+
+import static org.gkd4j.tensor.kernels.GemmMicroKernel.MR;
+import static org.gkd4j.tensor.kernels.GemmMicroKernel.NR;
+
+import java.util.Arrays;
+
+/**
+ * Copies blocks of A and B into the micro-panel layouts that {@link GemmMicroKernel} reads, so the kernel sees
+ * the same contiguous layout for A·B, A·Bᵀ and Aᵀ·B. Rows and columns past the matrix edge are padded with zeros.
+ */
+final class GemmPacking {
+
+    private GemmPacking() {
+    }
+
+    /**
+     * Packs A rows [row0, row0 + rows) and k range [p0, p0 + kc) as ceil(rows / MR) panels of [kc][MR], panel r at
+     * {@code out[outOff + r·MR·kc]}. A is [m, k] stored at aBase, or [k, m] when transA.
+     */
+    static void packA(float[] a, int aBase, int m, int k, boolean transA,
+                      int row0, int rows, int p0, int kc, float[] out, int outOff) {
+        for (int r0 = 0; r0 < rows; r0 += MR) {
+            int valid = Math.min(MR, rows - r0);
+            int panel = outOff + (r0 / MR) * MR * kc;
+            if (transA) {
+                // A(i, p) = a[p·m + i]: each k contributes `valid` contiguous values
+                for (int p = 0; p < kc; p++) {
+                    int src = aBase + (p0 + p) * m + row0 + r0;
+                    int dst = panel + p * MR;
+                    for (int ii = 0; ii < valid; ii++) {
+                        out[dst + ii] = a[src + ii];
+                    }
+                    for (int ii = valid; ii < MR; ii++) {
+                        out[dst + ii] = 0f;
+                    }
+                }
+            } else {
+                // A(i, p) = a[i·k + p]: each row is contiguous along k and lands MR apart
+                for (int ii = 0; ii < MR; ii++) {
+                    if (ii < valid) {
+                        int src = aBase + (row0 + r0 + ii) * k + p0;
+                        for (int p = 0; p < kc; p++) {
+                            out[panel + p * MR + ii] = a[src + p];
+                        }
+                    } else {
+                        for (int p = 0; p < kc; p++) {
+                            out[panel + p * MR + ii] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs B k range [p0, p0 + kc) and columns [col0, col0 + cols) as ceil(cols / NR) panels of [kc][NR], panel q at
+     * {@code out[q·kc·NR]}. B is [k, n] stored at bBase, or [n, k] when transB.
+     */
+    static void packB(float[] b, int bBase, int k, int n, boolean transB,
+                      int p0, int kc, int col0, int cols, float[] out) {
+        for (int q0 = 0; q0 < cols; q0 += NR) {
+            int valid = Math.min(NR, cols - q0);
+            int panel = (q0 / NR) * kc * NR;
+            if (transB) {
+                // B(p, j) = b[j·k + p]: each column is contiguous along k and lands NR apart
+                for (int jj = 0; jj < valid; jj++) {
+                    int src = bBase + (col0 + q0 + jj) * k + p0;
+                    for (int p = 0; p < kc; p++) {
+                        out[panel + p * NR + jj] = b[src + p];
+                    }
+                }
+                if (valid < NR) {
+                    for (int p = 0; p < kc; p++) {
+                        Arrays.fill(out, panel + p * NR + valid, panel + (p + 1) * NR, 0f);
+                    }
+                }
+            } else {
+                // B(p, j) = b[p·n + j]: each k contributes `valid` contiguous values
+                for (int p = 0; p < kc; p++) {
+                    int dst = panel + p * NR;
+                    System.arraycopy(b, bBase + (p0 + p) * n + col0 + q0, out, dst, valid);
+                    if (valid < NR) {
+                        Arrays.fill(out, dst + valid, dst + NR, 0f);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package org.gkd4j.tensor.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.gkd4j.tensor.Tensor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** VectorMatmul against the scalar reference MatmulReference, on 1 and 2 threads. */
+class MatmulVectorTest {
+
+    private static final int[] THREADS = {1, 2};
+    private static final int[] ODD_SIZES = {1, 7, 17, 33, 65, 129};
+
+    private final int savedThreads = Parallel.threads();
+
+    @AfterEach
+    void restoreThreads() {
+        Parallel.setThreads(savedThreads);
+    }
+
+    @Test
+    void matmulTwoByThreeTimesThreeByTwo() {
+        // [[1, 2, 3], [4, 5, 6]] · [[7, 8], [9, 10], [11, 12]] = [[58, 64], [139, 154]] by hand
+        for (int threads : THREADS) {
+            Parallel.setThreads(threads);
+            Tensor c = Tensor.zeros(2, 2);
+            VectorMatmul.matmul(Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3),
+                    Tensor.of(new float[] {7, 8, 9, 10, 11, 12}, 3, 2), c, false, false, false);
+            assertArrayEquals(new float[] {58, 64, 139, 154}, c.toArray());
+        }
+    }
+
+    @Test
+    void matmulWithSelectorRowsCopiesB() {
+        // a selects rows of b: a[i, p] = 1 when p = (3·i) mod K, so c row i is exactly b row (3·i) mod K
+        int m = 50;
+        int k = 41;
+        int n = 70;
+        Tensor a = Tensor.zeros(m, k);
+        for (int i = 0; i < m; i++) {
+            a.set(i * k + (3 * i) % k, 1f);
+        }
+        Tensor b = random(new Random(5), k, n);
+        for (int threads : THREADS) {
+            Parallel.setThreads(threads);
+            Tensor c = Tensor.zeros(m, n);
+            VectorMatmul.matmul(a, b, c, false, false, false);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    assertTrue(c.get(i * n + j) == b.get(((3 * i) % k) * n + j), "c[" + i + ", " + j + "]");
+                }
+            }
+        }
+    }
+
+    @Test
+    void matmulMatchesReferenceOnOddShapes() {
+        Random random = new Random(1);
+        for (int threads : THREADS) {
+            Parallel.setThreads(threads);
+            for (int m : ODD_SIZES) {
+                for (int n : ODD_SIZES) {
+                    for (int k : ODD_SIZES) {
+                        int layout = random.nextInt(3);
+                        compare(random, 0, m, n, k, layout == 1, layout == 2, random.nextBoolean(), false);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void matmulMatchesReferenceInEveryLayout() {
+        Random random = new Random(2);
+        int[][] shapes = {{16, 16, 16}, {12, 48, 32}, {3, 5, 300}, {100, 31, 9}, {130, 47, 200}, {18, 33, 19}};
+        for (int threads : THREADS) {
+            Parallel.setThreads(threads);
+            for (int[] shape : shapes) {
+                for (int layout = 0; layout < 3; layout++) {
+                    for (boolean accumulate : new boolean[] {false, true}) {
+                        compare(random, 0, shape[0], shape[1], shape[2], layout == 1, layout == 2, accumulate, false);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void matmulMatchesReferenceAcrossBlocks() {
+        // K = 800 takes three k blocks and N = 600 two column blocks of the packed path
+        Random random = new Random(3);
+        for (int threads : THREADS) {
+            Parallel.setThreads(threads);
+            for (int layout = 0; layout < 3; layout++) {
+                compare(random, 0, 70, 600, 800, layout == 1, layout == 2, layout == 0, false);
+            }
+        }
+    }
+
+    @Test
+    void matmulMatchesReferenceBatched() {
+        Random random = new Random(4);
+        for (int threads : THREADS) {
+            Parallel.setThreads(threads);
+            for (int layout = 0; layout < 3; layout++) {
+                for (boolean sharedB : new boolean[] {false, true}) {
+                    compare(random, 3, 5, 40, 23, layout == 1, layout == 2, sharedB, sharedB);
+                    compare(random, 3, 37, 29, 70, layout == 1, layout == 2, !sharedB, sharedB);
+                    compare(random, 1, 70, 33, 17, layout == 1, layout == 2, false, sharedB);
+                }
+            }
+        }
+    }
+
+    @Test
+    void matmulReadsAndWritesViewsAtOffsets() {
+        Random random = new Random(6);
+        for (int m : new int[] {3, 40}) {
+            float[] aData = new float[m * 30 + 7];
+            float[] bData = new float[30 * 45 + 11];
+            float[] cData = new float[m * 45 + 5];
+            fill(random, aData);
+            fill(random, bData);
+            Tensor a = Tensor.view(aData, 7, m, 30);
+            Tensor b = Tensor.view(bData, 11, 30, 45);
+            Tensor c = Tensor.view(cData, 5, m, 45);
+            Tensor expected = Tensor.zeros(m, 45);
+            MatmulReference.matmul(a, b, expected, false, false, false);
+            VectorMatmul.matmul(a, b, c, false, false, false);
+            assertClose(expected, c, 30);
+            assertTrue(cData[0] == 0f && cData[4] == 0f, "floats before the view of c stay untouched");
+        }
+    }
+
+    @Test
+    void matmulBitwiseReproducible() {
+        Random random = new Random(7);
+        int[][] shapes = {{200, 150, 400}, {8, 300, 288}, {4, 100, 50}};
+        for (int[] shape : shapes) {
+            for (int layout = 0; layout < 3; layout++) {
+                boolean transA = layout == 2;
+                boolean transB = layout == 1;
+                Tensor a = transA ? random(random, shape[2], shape[0]) : random(random, shape[0], shape[2]);
+                Tensor b = transB ? random(random, shape[1], shape[2]) : random(random, shape[2], shape[1]);
+                float[][] results = new float[3][];
+                int[] threadCounts = {2, 2, 1};
+                for (int run = 0; run < 3; run++) {
+                    Parallel.setThreads(threadCounts[run]);
+                    Tensor c = Tensor.zeros(shape[0], shape[1]);
+                    VectorMatmul.matmul(a, b, c, transA, transB, false);
+                    results[run] = c.toArray();
+                }
+                assertArrayEquals(results[0], results[1], "two runs on 2 threads");
+                assertArrayEquals(results[0], results[2], "2 threads against 1 thread");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Compares VectorMatmul with MatmulReference on random inputs; batches 0 means rank-2 tensors. */
+    private static void compare(Random random, int batches, int m, int n, int k, boolean transA, boolean transB,
+                                boolean accumulate, boolean sharedB) {
+        int[] aShape = transA ? new int[] {k, m} : new int[] {m, k};
+        int[] bShape = transB ? new int[] {n, k} : new int[] {k, n};
+        Tensor a = random(random, withBatch(batches, aShape));
+        Tensor b = random(random, sharedB || batches == 0 ? bShape : withBatch(batches, bShape));
+        Tensor expected = random(random, withBatch(batches, new int[] {m, n}));
+        Tensor actual = expected.copy();
+        MatmulReference.matmul(a, b, expected, transA, transB, accumulate);
+        VectorMatmul.matmul(a, b, actual, transA, transB, accumulate);
+        String where = "batches " + batches + " M " + m + " N " + n + " K " + k + " transA " + transA
+                + " transB " + transB + " accumulate " + accumulate + " sharedB " + sharedB
+                + " threads " + Parallel.threads();
+        float[] e = expected.toArray();
+        float[] g = actual.toArray();
+        for (int i = 0; i < e.length; i++) {
+            // both sums round at most K + 1 times; inputs are in [-1, 1] and c starts in [-1, 1]
+            float tolerance = 2.4e-7f * (k + 2) * (k + 1);
+            assertTrue(Math.abs(e[i] - g[i]) <= tolerance, where + ": element " + i + " expected " + e[i]
+                    + " but was " + g[i]);
+        }
+    }
+
+    private static void assertClose(Tensor expected, Tensor actual, int k) {
+        float[] e = expected.toArray();
+        float[] g = actual.toArray();
+        for (int i = 0; i < e.length; i++) {
+            assertTrue(Math.abs(e[i] - g[i]) <= 2.4e-7f * (k + 2) * (k + 1), "element " + i + " expected " + e[i]
+                    + " but was " + g[i]);
+        }
+    }
+
+    private static int[] withBatch(int batches, int[] shape) {
+        if (batches == 0) {
+            return shape;
+        }
+        return new int[] {batches, shape[0], shape[1]};
+    }
+
+    private static Tensor random(Random random, int... shape) {
+        Tensor t = Tensor.zeros(shape);
+        fill(random, t.data());
+        return t;
+    }
+
+    private static void fill(Random random, float[] data) {
+        for (int i = 0; i < data.length; i++) {
+            data[i] = random.nextFloat() * 2 - 1;
+        }
+    }
+}
