@@ -82,10 +82,10 @@ public final class CrossEntropyLoss {
             Tape.record(output, () -> {
                 float outputGrad = output.grad().get(0);
                 if (dHidden != null) {
-                    DistillationLoss.addScaled(outputGrad, dHidden, hidden.gradOrZeros());
+                    Kernels.axpy(outputGrad, dHidden, hidden.gradOrZeros());
                 }
                 if (dHead != null) {
-                    DistillationLoss.addScaled(outputGrad, dHead, head.gradOrZeros());
+                    Kernels.axpy(outputGrad, dHead, head.gradOrZeros());
                 }
             });
         }
