@@ -102,7 +102,7 @@ public final class CrossEntropyLoss {
             max = Math.max(max, z[offset + i]);
         }
         double sum = VectorMath.exp(z, offset, max, 1f, scratch, 0, v);
-        double loss = max + Math.log(sum) - z[offset + target];
+        double loss = max + StrictMath.log(sum) - z[offset + target];
         if (!Float.isNaN(gradScale)) {
             float scale = (float) (gradScale / sum);
             for (int i = 0; i < v; i++) {

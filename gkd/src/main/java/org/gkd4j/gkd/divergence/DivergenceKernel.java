@@ -62,8 +62,8 @@ public final class DivergenceKernel {
         // pass 2: unnormalised probabilities exp((z − max)/τ), students in scratch[0, v), teachers in [v, 2v)
         double sumS = VectorMath.exp(student, studentOffset, maxS, invTau, scratch, 0, v);
         double sumT = VectorMath.exp(teacher, teacherOffset, maxT, invTau, scratch, v, v);
-        Row row = new Row(maxS, maxT, invTau, (float) (1 / sumS), (float) (1 / sumT), (float) Math.log(sumS),
-                (float) Math.log(sumT));
+        Row row = new Row(maxS, maxT, invTau, (float) (1 / sumS), (float) (1 / sumT), (float) StrictMath.log(sumS),
+                (float) StrictMath.log(sumT));
 
         // pass 3: loss terms and u
         double[] sums = new double[2];
@@ -106,8 +106,8 @@ public final class DivergenceKernel {
         Pass pass = new Pass(row, student, studentOffset, teacher, teacherOffset, v, gradient, gradOffset, scratch);
         int upper = F.loopBound(v);
         float p = (float) param;
-        float logP = (float) Math.log(param);
-        float log1mP = (float) Math.log1p(-param);
+        float logP = (float) StrictMath.log(param);
+        float log1mP = (float) StrictMath.log1p(-param);
         switch (kind) {
             case DivergenceReference.FORWARD_KL -> forwardKl(pass, upper);
             case DivergenceReference.REVERSE_KL -> reverseKl(pass, upper);
@@ -158,6 +158,7 @@ public final class DivergenceKernel {
         final float[] gradient;
         final int gradOffset;
         final float[] scratch;
+        final float[] lanes = new float[LANES];
         double loss;
         double sumU;
 
@@ -212,8 +213,8 @@ public final class DivergenceKernel {
         }
 
         void add(FloatVector lossAcc, FloatVector uAcc) {
-            loss += lossAcc.reduceLanes(VectorOperators.ADD);
-            sumU += uAcc.reduceLanes(VectorOperators.ADD);
+            loss += VectorMath.sumLanes(lossAcc, lanes);
+            sumU += VectorMath.sumLanes(uAcc, lanes);
         }
     }
 

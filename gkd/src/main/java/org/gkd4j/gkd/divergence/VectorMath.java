@@ -42,6 +42,7 @@ final class VectorMath {
     static double exp(float[] x, int xOffset, float shift, float scale, float[] out, int outOffset, int n) {
         int upper = F.loopBound(n);
         double sum = 0;
+        float[] lanes = new float[LANES];
         for (int block = 0; block < upper; block += 1024) {
             int end = Math.min(block + 1024, upper);
             FloatVector acc = FloatVector.zero(F);
@@ -70,13 +71,26 @@ final class VectorMath {
                 e.intoArray(out, outOffset + i);
                 acc = acc.add(e);
             }
-            sum += acc.reduceLanes(VectorOperators.ADD);
+            sum += sumLanes(acc, lanes);
         }
         for (int i = upper; i < n; i++) {
             float arg = (x[xOffset + i] - shift) * scale;
-            float e = arg < EXP_MIN ? 0f : (float) Math.exp(arg);
+            float e = arg < EXP_MIN ? 0f : (float) StrictMath.exp(arg);
             out[outOffset + i] = e;
             sum += e;
+        }
+        return sum;
+    }
+
+    /**
+     * Returns the sum of the lanes of acc in lane order, in double. {@code reduceLanes(ADD)} leaves the order open,
+     * and it differed in the last bit between interpreted and compiled code, so a rerun did not repeat bit for bit.
+     */
+    static double sumLanes(FloatVector acc, float[] lanes) {
+        acc.intoArray(lanes, 0);
+        double sum = 0;
+        for (float lane : lanes) {
+            sum += lane;
         }
         return sum;
     }
@@ -101,7 +115,7 @@ final class VectorMath {
             series.mul(z).add(ln2).intoArray(a, offset + i);
         }
         for (int i = upper; i < n; i++) {
-            a[offset + i] = (float) Math.log1p(a[offset + i]);
+            a[offset + i] = (float) StrictMath.log1p(a[offset + i]);
         }
     }
 }
