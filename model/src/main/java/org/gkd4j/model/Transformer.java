@@ -26,7 +26,7 @@ import org.gkd4j.tensor.autograd.Var;
  */
 public final class Transformer {
 
-    /** Standard deviation of the seeded initialisation, as in GPT-2 and llama2.c's training script. */
+    /** Standard deviation of the seeded initialisation (GPT-2's choice). */
     public static final double INIT_STD = 0.02;
 
     private final ModelConfig config;

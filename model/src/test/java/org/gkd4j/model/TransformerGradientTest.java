@@ -9,7 +9,6 @@ import org.gkd4j.tensor.Tensor;
 import org.gkd4j.tensor.autograd.Ops;
 import org.gkd4j.tensor.autograd.Tape;
 import org.gkd4j.tensor.autograd.Var;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,11 +26,6 @@ class TransformerGradientTest {
     static final boolean[] KEY_MASK = {true, true, true, true, true, false, false, true, true, true};
     static final int[] POSITIONS = {0, 1, 2, 3, 4, 0, 0, 0, 1, 2};
     static final int[] TARGETS = {4, 9, 2, 7, IGNORE, IGNORE, IGNORE, 10, 3, IGNORE};
-
-    @BeforeEach
-    void requireOps() {
-        TestModels.assumeOpsImplemented();
-    }
 
     @Test
     void lossGradientMatchesFiniteDifferences() {

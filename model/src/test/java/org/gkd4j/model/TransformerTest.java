@@ -13,17 +13,11 @@ import org.gkd4j.model.checkpoint.ModelWeights;
 import org.gkd4j.tensor.Tensor;
 import org.gkd4j.tensor.autograd.Tape;
 import org.gkd4j.tensor.autograd.Var;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class TransformerTest {
 
     static final ModelConfig SMALL = new ModelConfig(24, 2, 4, 2, 40, 29, 16, 10000f, 1e-5f, false);
-
-    @BeforeEach
-    void requireOps() {
-        TestModels.assumeOpsImplemented();
-    }
 
     @Test
     void trainingForwardLogitsEqualKvCacheLogitsOnStories260K() {

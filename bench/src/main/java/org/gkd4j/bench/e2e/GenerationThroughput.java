@@ -10,23 +10,34 @@ import org.gkd4j.model.sampling.SamplingOptions;
 
 /**
  * Tokens per second of KV-cache generation with the shipped stories260K (dim 64, 5 layers, 8 heads, 4 kv heads,
- * hidden 172, vocab 512, context 512): batch 1 and 16, on 1 and 2 threads, 256 tokens per sequence from BOS,
- * greedy, no stop token (llama2.c run.c's default of 256 steps, which counts the BOS position too).
+ * hidden 172, vocab 512, context 512). It runs batch 1 and 16 on 1 and 2 threads, greedy from BOS without a stop
+ * token, and counts 256 tokens per sequence (BOS and 255 generated).
  *
- * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/classes:... GenerationThroughput [reps]}.
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/classes:... GenerationThroughput [repeats [batches [threads
+ * [newTokens]]]]}, for example {@code GenerationThroughput 5 1,16 1,2 255}.
  */
 public final class GenerationThroughput {
 
     /** CPU time is reported next to wall time because a shared machine's wall time swings with its load. */
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
+    private static int[] batches = {1, 16};
+    private static int[] threadCounts = {1, 2};
+
     private GenerationThroughput() {
     }
 
     public static void main(String[] args) {
         int repeats = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        if (args.length > 1) {
+            batches = java.util.Arrays.stream(args[1].split(",")).mapToInt(Integer::parseInt).toArray();
+        }
+        if (args.length > 2) {
+            threadCounts = java.util.Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray();
+        }
         Transformer model = Transformer.fromWeights(Checkpoints.stories260K());
-        SamplingOptions options = SamplingOptions.greedy(255, -1);
+        int newTokens = args.length > 3 ? Integer.parseInt(args[3]) : 255;
+        SamplingOptions options = SamplingOptions.greedy(newTokens, -1);
         for (int round = 0; round < 2; round++) {
             // round 0 warms the JIT up on every configuration and prints nothing
             measure(model, options, round == 0 ? 1 : repeats, round == 1);
@@ -34,8 +45,8 @@ public final class GenerationThroughput {
     }
 
     private static void measure(Transformer model, SamplingOptions options, int repeats, boolean print) {
-        for (int threads : new int[] {1, 2}) {
-            for (int batch : new int[] {1, 16}) {
+        for (int threads : threadCounts) {
+            for (int batch : batches) {
                 int[][] prompts = new int[batch][];
                 for (int i = 0; i < batch; i++) {
                     prompts[i] = new int[] {1};

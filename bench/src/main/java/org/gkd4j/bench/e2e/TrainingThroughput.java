@@ -13,8 +13,8 @@ import org.gkd4j.tensor.kernels.Parallel;
 import org.gkd4j.tensor.optim.AdamW;
 
 /**
- * Training tokens per second: forward, cross-entropy, backward and one AdamW step on random token ids, for the
- * shapes of the PyTorch peer script (untied head): tiny (dim 64, 5 layers, 8 heads, 4 kv heads, hidden 172,
+ * Training tokens per second: forward, cross-entropy, backward and one AdamW step on random token ids. The shapes
+ * are those of the PyTorch peer script, with an untied head: tiny (dim 64, 5 layers, 8 heads, 4 kv heads, hidden 172,
  * vocab 512, seq 256, batch 8), student (dim 128, 4 layers, 4 heads, 4 kv heads, hidden 384, vocab 512, seq 256,
  * batch 16) and small (dim 288, 6 layers, 6 heads, hidden 768, vocab 32000, seq 256, batch 8). Prints the peak
  * resident memory (VmHWM) after the small steps.

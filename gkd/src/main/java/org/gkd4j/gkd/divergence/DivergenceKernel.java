@@ -1,7 +1,6 @@
 package org.gkd4j.gkd.divergence;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -10,10 +9,11 @@ import jdk.incubator.vector.VectorSpecies;
  * [V] and teacher logits z_T [V] at temperature τ. Same math as {@link DivergenceReference} (see there for u);
  * float lanes, with sums gathered per block of {@value #BLOCK} entries into doubles.
  *
- * <p>Four passes over V: (1) both maxima; (2) exp((z − max)/τ) of both rows into the scratch buffer and their sums;
- * (3) the loss terms and u = ∂D/∂s, u into the gradient row and S into the scratch; (4) the gradient
- * (u − S·Σu)·scale/τ. Passes 3 and 4 read only the scratch and the gradient, so a row costs two exponentials per
- * entry, plus one exp and one log1p for the divergences with a mixture M.
+ * <p>Passes over V: (1) both maxima; (2) exp((z − max)/τ) of both rows into the scratch buffer and their sums;
+ * (3a) for JSD and the skew divergences only, the mixture log m (one exp and one log1p per entry, and one more
+ * exp for the ratio T/M or S/M of the skew divergences); (3) the loss terms and u = ∂D/∂s, u into the gradient
+ * row and S into the scratch; (4) the gradient (u − S·Σu)·scale/τ. Pass 3 reuses the exponentials of pass 2, so
+ * forward KL, reverse KL and total variation cost two exponentials per entry.
  */
 public final class DivergenceKernel {
 
@@ -21,13 +21,21 @@ public final class DivergenceKernel {
     private static final int LANES = F.length();
     /** Entries summed in float lanes before the partial sum moves into a double. */
     private static final int BLOCK = 1024;
+    /**
+     * Floor of the log-probabilities s and t. They are finite for finite logits (computed as (z − max)/τ − log Σ,
+     * never as log of an underflowed probability), so p·(log p − log q) is 0 when p underflows to 0. The floor
+     * extends that to −∞ logits: 0·(finite) = 0 instead of 0·∞ = NaN, and T·(t − s) against a −∞ student logit
+     * costs about T·1e30 instead of +∞. A per-lane zero test would be exact, but it made the loop bodies too large
+     * for C2 to inline (NodeCountInliningCutoff), which boxes every vector.
+     */
+    static final float LOGPROB_FLOOR = -1e30f;
 
     private DivergenceKernel() {
     }
 
     /** Returns the scratch length that {@link #evaluate} needs for vocabulary size v. */
     public static int scratchLength(int v) {
-        return 2 * v;
+        return 4 * v;
     }
 
     /**
@@ -38,9 +46,9 @@ public final class DivergenceKernel {
     public static double evaluate(Divergence divergence, float[] student, int studentOffset, float[] teacher,
                                   int teacherOffset, int v, float tau, float[] gradient, int gradOffset,
                                   float gradScale, float[] scratch) {
-        if (v < 1 || scratch.length < 2 * v) {
+        if (v < 1 || scratch.length < scratchLength(v)) {
             throw new IllegalArgumentException("divergence: vocabulary " + v + " with a scratch of "
-                    + scratch.length + " floats; need V ≥ 1 and a scratch of at least 2·V");
+                    + scratch.length + " floats; need V ≥ 1 and a scratch of scratchLength(V) = 4·V");
         }
         DivergenceReference.checkTemperature(tau);
         int kind = DivergenceReference.kind(divergence);
@@ -52,10 +60,10 @@ public final class DivergenceKernel {
         float maxT = max(teacher, teacherOffset, v);
 
         // pass 2: unnormalised probabilities exp((z − max)/τ), students in scratch[0, v), teachers in [v, 2v)
-        double sumS = expAndSum(student, studentOffset, maxS, invTau, scratch, 0, v);
-        double sumT = expAndSum(teacher, teacherOffset, maxT, invTau, scratch, v, v);
-        Row row = new Row(maxS, maxT, invTau, (float) (1 / sumS), (float) (1 / sumT), (float) Math.log(sumS),
-                (float) Math.log(sumT));
+        double sumS = VectorMath.exp(student, studentOffset, maxS, invTau, scratch, 0, v);
+        double sumT = VectorMath.exp(teacher, teacherOffset, maxT, invTau, scratch, v, v);
+        Row row = new Row(maxS, maxT, invTau, (float) (1 / sumS), (float) (1 / sumT), (float) StrictMath.log(sumS),
+                (float) StrictMath.log(sumT));
 
         // pass 3: loss terms and u
         double[] sums = new double[2];
@@ -87,106 +95,48 @@ public final class DivergenceKernel {
         return max;
     }
 
-    private static double expAndSum(float[] x, int offset, float max, float invTau, float[] out, int outOffset,
-                                    int v) {
-        int upper = F.loopBound(v);
-        double sum = 0;
-        for (int block = 0; block < upper; block += BLOCK) {
-            int end = Math.min(block + BLOCK, upper);
-            FloatVector acc = FloatVector.zero(F);
-            for (int i = block; i < end; i += LANES) {
-                FloatVector e = FloatVector.fromArray(F, x, offset + i).sub(max).mul(invTau)
-                        .lanewise(VectorOperators.EXP);
-                e.intoArray(out, outOffset + i);
-                acc = acc.add(e);
-            }
-            sum += acc.reduceLanes(VectorOperators.ADD);
-        }
-        for (int i = upper; i < v; i++) {
-            float e = (float) Math.exp((x[offset + i] - max) * invTau);
-            out[outOffset + i] = e;
-            sum += e;
-        }
-        return sum;
-    }
-
     /**
      * Pass 3. sums[0] += Σ loss terms, sums[1] += Σ u. With a gradient row, u goes there and S replaces the
-     * student exponentials in scratch[0, v).
+     * student exponentials in scratch[0, v). One loop per divergence, so no vector value merges across branches
+     * (such merges made C2 allocate a box per vector: 1 to 3 MB per row at V = 32000).
      */
     private static void termsAndU(int kind, double param, Row row, float[] student, int studentOffset,
                                   float[] teacher, int teacherOffset, int v, float[] gradient, int gradOffset,
                                   float[] scratch, double[] sums) {
+        Pass pass = new Pass(row, student, studentOffset, teacher, teacherOffset, v, gradient, gradOffset, scratch);
         int upper = F.loopBound(v);
         float p = (float) param;
-        float logP = (float) Math.log(param);
-        float log1mP = (float) Math.log1p(-param);
-        for (int block = 0; block < upper; block += BLOCK) {
-            int end = Math.min(block + BLOCK, upper);
-            FloatVector lossAcc = FloatVector.zero(F);
-            FloatVector uAcc = FloatVector.zero(F);
-            for (int i = block; i < end; i += LANES) {
-                FloatVector bigS = FloatVector.fromArray(F, scratch, i).mul(row.invSumS);
-                FloatVector bigT = FloatVector.fromArray(F, scratch, v + i).mul(row.invSumT);
-                FloatVector s = FloatVector.fromArray(F, student, studentOffset + i).sub(row.maxS).mul(row.invTau)
-                        .sub(row.logSumS);
-                FloatVector t = FloatVector.fromArray(F, teacher, teacherOffset + i).sub(row.maxT)
-                        .mul(row.invTau).sub(row.logSumT);
-                FloatVector term;
-                FloatVector u;
-                switch (kind) {
-                    case DivergenceReference.FORWARD_KL -> {
-                        term = times(bigT, t.sub(s));
-                        u = bigT.neg();
-                    }
-                    case DivergenceReference.REVERSE_KL -> {
-                        term = times(bigS, s.sub(t));
-                        u = term;
-                    }
-                    case DivergenceReference.JSD -> {
-                        FloatVector m = logAddExp(t.add(logP), s.add(log1mP));
-                        FloatVector studentTerm = times(bigS, s.sub(m));
-                        term = times(bigT, t.sub(m)).mul(p).add(studentTerm.mul(1 - p));
-                        u = studentTerm.mul(1 - p);
-                    }
-                    case DivergenceReference.SKEW_KL -> {
-                        FloatVector m = logAddExp(t.add(logP), s.add(log1mP));
-                        FloatVector tm = t.sub(m);
-                        term = times(bigT, tm);
-                        u = bigS.mul(tm.lanewise(VectorOperators.EXP)).mul(p - 1);
-                    }
-                    case DivergenceReference.SKEW_REVERSE_KL -> {
-                        FloatVector m = logAddExp(t.add(log1mP), s.add(logP));
-                        FloatVector sm = s.sub(m);
-                        term = times(bigS, sm);
-                        u = term.sub(bigS.mul(sm.lanewise(VectorOperators.EXP)).mul(p));
-                    }
-                    default -> {
-                        FloatVector diff = bigS.sub(bigT);
-                        term = diff.abs().mul(0.5f);
-                        FloatVector half = bigS.mul(0.5f);
-                        u = FloatVector.zero(F).blend(half, diff.compare(VectorOperators.GT, 0f))
-                                .blend(half.neg(), diff.compare(VectorOperators.LT, 0f));
-                    }
-                }
-                lossAcc = lossAcc.add(term);
-                uAcc = uAcc.add(u);
-                if (gradient != null) {
-                    u.intoArray(gradient, gradOffset + i);
-                    bigS.intoArray(scratch, i);
-                }
+        float logP = (float) StrictMath.log(param);
+        float log1mP = (float) StrictMath.log1p(-param);
+        switch (kind) {
+            case DivergenceReference.FORWARD_KL -> forwardKl(pass, upper);
+            case DivergenceReference.REVERSE_KL -> reverseKl(pass, upper);
+            case DivergenceReference.JSD -> {
+                mixture(pass, upper, logP, log1mP, false, false);
+                jsd(pass, upper, p);
             }
-            sums[0] += lossAcc.reduceLanes(VectorOperators.ADD);
-            sums[1] += uAcc.reduceLanes(VectorOperators.ADD);
+            case DivergenceReference.SKEW_KL -> {
+                mixture(pass, upper, logP, log1mP, true, true);
+                skewKl(pass, upper, p);
+            }
+            case DivergenceReference.SKEW_REVERSE_KL -> {
+                mixture(pass, upper, log1mP, logP, true, false);
+                skewReverseKl(pass, upper, p);
+            }
+            default -> totalVariation(pass, upper);
         }
+        sums[0] = pass.loss;
+        sums[1] = pass.sumU;
 
         // scalar tail, in double
         double[] terms = new double[2];
         for (int i = upper; i < v; i++) {
             double bigS = scratch[i] * (double) row.invSumS;
             double bigT = scratch[v + i] * (double) row.invSumT;
-            double s = (student[studentOffset + i] - row.maxS) * (double) row.invTau - row.logSumS;
-            double t = (teacher[teacherOffset + i] - row.maxT) * (double) row.invTau - row.logSumT;
+            double s = Math.max(LOGPROB_FLOOR, (student[studentOffset + i] - row.maxS) * (double) row.invTau
+                    - row.logSumS);
+            double t = Math.max(LOGPROB_FLOOR, (teacher[teacherOffset + i] - row.maxT) * (double) row.invTau
+                    - row.logSumT);
             DivergenceReference.element(kind, param, bigS, s, bigT, t, terms);
             sums[0] += terms[0];
             sums[1] += terms[1];
@@ -195,6 +145,248 @@ public final class DivergenceKernel {
                 scratch[i] = (float) bigS;
             }
         }
+    }
+
+    /** The arrays and row constants of pass 3, with its two running sums. */
+    private static final class Pass {
+        final Row row;
+        final float[] student;
+        final int studentOffset;
+        final float[] teacher;
+        final int teacherOffset;
+        final int v;
+        final float[] gradient;
+        final int gradOffset;
+        final float[] scratch;
+        final float[] lanes = new float[LANES];
+        double loss;
+        double sumU;
+
+        Pass(Row row, float[] student, int studentOffset, float[] teacher, int teacherOffset, int v,
+             float[] gradient, int gradOffset, float[] scratch) {
+            this.row = row;
+            this.student = student;
+            this.studentOffset = studentOffset;
+            this.teacher = teacher;
+            this.teacherOffset = teacherOffset;
+            this.v = v;
+            this.gradient = gradient;
+            this.gradOffset = gradOffset;
+            this.scratch = scratch;
+        }
+
+        FloatVector studentProbs(int i) {
+            return FloatVector.fromArray(F, scratch, i).mul(row.invSumS);
+        }
+
+        FloatVector teacherProbs(int i) {
+            return FloatVector.fromArray(F, scratch, v + i).mul(row.invSumT);
+        }
+
+        /** s = (z_S − max)/τ − log Σ. */
+        FloatVector studentLogprobs(int i) {
+            return FloatVector.fromArray(F, student, studentOffset + i).sub(row.maxS).mul(row.invTau)
+                    .sub(row.logSumS).max(LOGPROB_FLOOR);
+        }
+
+        FloatVector teacherLogprobs(int i) {
+            return FloatVector.fromArray(F, teacher, teacherOffset + i).sub(row.maxT).mul(row.invTau)
+                    .sub(row.logSumT).max(LOGPROB_FLOOR);
+        }
+
+        /** Returns m = log M at entry i, written by {@link #mixture}. */
+        FloatVector mixtureAt(int i) {
+            return FloatVector.fromArray(F, scratch, 2 * v + i);
+        }
+
+        /** Returns e^(x − m) at entry i, written by {@link #mixture}. */
+        FloatVector ratioAt(int i) {
+            return FloatVector.fromArray(F, scratch, 3 * v + i);
+        }
+
+        /** Keeps u and S for pass 4 when a gradient is requested. */
+        void store(int i, FloatVector u, FloatVector bigS) {
+            if (gradient != null) {
+                u.intoArray(gradient, gradOffset + i);
+                bigS.intoArray(scratch, i);
+            }
+        }
+
+        void add(FloatVector lossAcc, FloatVector uAcc) {
+            loss += VectorMath.sumLanes(lossAcc, lanes);
+            sumU += VectorMath.sumLanes(uAcc, lanes);
+        }
+    }
+
+    /** KL(T‖S): term T (t − s), u = −T. */
+    private static void forwardKl(Pass pass, int upper) {
+        for (int block = 0; block < upper; block += BLOCK) {
+            int end = Math.min(block + BLOCK, upper);
+            FloatVector lossAcc = FloatVector.zero(F);
+            FloatVector uAcc = FloatVector.zero(F);
+            for (int i = block; i < end; i += LANES) {
+                FloatVector bigT = pass.teacherProbs(i);
+                FloatVector term = bigT.mul(pass.teacherLogprobs(i).sub(pass.studentLogprobs(i)));
+                FloatVector u = bigT.neg();
+                lossAcc = lossAcc.add(term);
+                uAcc = uAcc.add(u);
+                pass.store(i, u, pass.studentProbs(i));
+            }
+            pass.add(lossAcc, uAcc);
+        }
+    }
+
+    /** KL(S‖T): term S (s − t), u = the same term. */
+    private static void reverseKl(Pass pass, int upper) {
+        for (int block = 0; block < upper; block += BLOCK) {
+            int end = Math.min(block + BLOCK, upper);
+            FloatVector lossAcc = FloatVector.zero(F);
+            FloatVector uAcc = FloatVector.zero(F);
+            for (int i = block; i < end; i += LANES) {
+                FloatVector bigS = pass.studentProbs(i);
+                FloatVector term = bigS.mul(pass.studentLogprobs(i).sub(pass.teacherLogprobs(i)));
+                lossAcc = lossAcc.add(term);
+                uAcc = uAcc.add(term);
+                pass.store(i, term, bigS);
+            }
+            pass.add(lossAcc, uAcc);
+        }
+    }
+
+    /** JSD(β), m = log(β·T + (1−β)·S): term β T (t − m) + (1−β) S (s − m), u = (1−β) S (s − m). */
+    private static void jsd(Pass pass, int upper, float beta) {
+        for (int block = 0; block < upper; block += BLOCK) {
+            int end = Math.min(block + BLOCK, upper);
+            FloatVector lossAcc = FloatVector.zero(F);
+            FloatVector uAcc = FloatVector.zero(F);
+            for (int i = block; i < end; i += LANES) {
+                FloatVector bigS = pass.studentProbs(i);
+                FloatVector bigT = pass.teacherProbs(i);
+                FloatVector s = pass.studentLogprobs(i);
+                FloatVector t = pass.teacherLogprobs(i);
+                FloatVector m = pass.mixtureAt(i);
+                FloatVector u = bigS.mul(s.sub(m)).mul(1 - beta);
+                FloatVector term = bigT.mul(t.sub(m)).mul(beta).add(u);
+                lossAcc = lossAcc.add(term);
+                uAcc = uAcc.add(u);
+                pass.store(i, u, bigS);
+            }
+            pass.add(lossAcc, uAcc);
+        }
+    }
+
+    /** Skew KL(α), m = log(α·T + (1−α)·S): term T (t − m), u = −(1−α) S e^(t − m). */
+    private static void skewKl(Pass pass, int upper, float alpha) {
+        for (int block = 0; block < upper; block += BLOCK) {
+            int end = Math.min(block + BLOCK, upper);
+            FloatVector lossAcc = FloatVector.zero(F);
+            FloatVector uAcc = FloatVector.zero(F);
+            for (int i = block; i < end; i += LANES) {
+                FloatVector tm = pass.teacherLogprobs(i).sub(pass.mixtureAt(i));
+                FloatVector ratio = pass.ratioAt(i);
+                FloatVector bigS = pass.studentProbs(i);
+                FloatVector term = pass.teacherProbs(i).mul(tm);
+                FloatVector u = bigS.mul(ratio).mul(alpha - 1);
+                lossAcc = lossAcc.add(term);
+                uAcc = uAcc.add(u);
+                pass.store(i, u, bigS);
+            }
+            pass.add(lossAcc, uAcc);
+        }
+    }
+
+    /** Skew reverse KL(α), m = log((1−α)·T + α·S): term S (s − m), u = term − α S e^(s − m). */
+    private static void skewReverseKl(Pass pass, int upper, float alpha) {
+        for (int block = 0; block < upper; block += BLOCK) {
+            int end = Math.min(block + BLOCK, upper);
+            FloatVector lossAcc = FloatVector.zero(F);
+            FloatVector uAcc = FloatVector.zero(F);
+            for (int i = block; i < end; i += LANES) {
+                FloatVector sm = pass.studentLogprobs(i).sub(pass.mixtureAt(i));
+                FloatVector ratio = pass.ratioAt(i);
+                FloatVector bigS = pass.studentProbs(i);
+                FloatVector term = bigS.mul(sm);
+                FloatVector u = term.sub(bigS.mul(ratio).mul(alpha));
+                lossAcc = lossAcc.add(term);
+                uAcc = uAcc.add(u);
+                pass.store(i, u, bigS);
+            }
+            pass.add(lossAcc, uAcc);
+        }
+    }
+
+    /** Total variation: term ½ |S − T|, u = ½ S sign(S − T). */
+    private static void totalVariation(Pass pass, int upper) {
+        for (int block = 0; block < upper; block += BLOCK) {
+            int end = Math.min(block + BLOCK, upper);
+            FloatVector lossAcc = FloatVector.zero(F);
+            FloatVector uAcc = FloatVector.zero(F);
+            for (int i = block; i < end; i += LANES) {
+                FloatVector bigS = pass.studentProbs(i);
+                FloatVector diff = bigS.sub(pass.teacherProbs(i));
+                FloatVector term = diff.abs().mul(0.5f);
+                FloatVector half = bigS.mul(0.5f);
+                FloatVector u = half.blend(half.neg(), diff.compare(VectorOperators.LT, 0f))
+                        .blend(0f, diff.compare(VectorOperators.EQ, 0f));
+                lossAcc = lossAcc.add(term);
+                uAcc = uAcc.add(u);
+                pass.store(i, u, bigS);
+            }
+            pass.add(lossAcc, uAcc);
+        }
+    }
+
+    /**
+     * Pass 3a of the mixture divergences: m = log(e^(t + logWeightT) + e^(s + logWeightS)), the log of the mixture
+     * M, as max(a, b) + log1p(e^(−|a − b|)) into scratch[2v, 3v) for the vector part of the row. With
+     * {@code ratio} it also writes e^(x − m) into scratch[3v, 4v), with x = t when {@code ratioOfTeacher} (T/M of
+     * skew KL) and x = s otherwise (S/M of skew reverse KL).
+     */
+    private static void mixture(Pass pass, int upper, float logWeightT, float logWeightS, boolean ratio,
+                                boolean ratioOfTeacher) {
+        // the loops load directly rather than through Pass: this method inlines VectorMath, which uses up C2's
+        // node budget, and a Pass accessor that is then not inlined boxes its vector
+        float[] scratch = pass.scratch;
+        float[] student = pass.student;
+        float[] teacher = pass.teacher;
+        int studentOffset = pass.studentOffset;
+        int teacherOffset = pass.teacherOffset;
+        Row row = pass.row;
+        int mixOffset = 2 * pass.v;
+        int gapOffset = 3 * pass.v;
+
+        // a = t + log w_T, b = s + log w_S: max(a, b) and |a − b|
+        for (int i = 0; i < upper; i += LANES) {
+            FloatVector a = FloatVector.fromArray(F, teacher, teacherOffset + i).sub(row.maxT()).mul(row.invTau())
+                    .sub(row.logSumT()).max(LOGPROB_FLOOR).add(logWeightT);
+            FloatVector b = FloatVector.fromArray(F, student, studentOffset + i).sub(row.maxS()).mul(row.invTau())
+                    .sub(row.logSumS()).max(LOGPROB_FLOOR).add(logWeightS);
+            a.max(b).intoArray(scratch, mixOffset + i);
+            a.sub(b).abs().intoArray(scratch, gapOffset + i);
+        }
+
+        // m = max(a, b) + log1p(e^(−|a − b|))
+        VectorMath.exp(scratch, gapOffset, 0f, -1f, scratch, gapOffset, upper);
+        VectorMath.log1pUnit(scratch, gapOffset, upper);
+        for (int i = 0; i < upper; i += LANES) {
+            FloatVector hi = FloatVector.fromArray(F, scratch, mixOffset + i);
+            hi.add(FloatVector.fromArray(F, scratch, gapOffset + i)).intoArray(scratch, mixOffset + i);
+        }
+        if (!ratio) {
+            return;
+        }
+
+        // e^(x − m), x the log-probabilities computed as in Pass
+        float[] logits = ratioOfTeacher ? teacher : student;
+        int logitsOffset = ratioOfTeacher ? teacherOffset : studentOffset;
+        float max = ratioOfTeacher ? row.maxT() : row.maxS();
+        float logSum = ratioOfTeacher ? row.logSumT() : row.logSumS();
+        for (int i = 0; i < upper; i += LANES) {
+            FloatVector x = FloatVector.fromArray(F, logits, logitsOffset + i).sub(max).mul(row.invTau())
+                    .sub(logSum).max(LOGPROB_FLOOR);
+            x.sub(FloatVector.fromArray(F, scratch, mixOffset + i)).intoArray(scratch, gapOffset + i);
+        }
+        VectorMath.exp(scratch, gapOffset, 0f, 1f, scratch, gapOffset, upper);
     }
 
     /** Pass 4: gradient = (u − S·Σu)·k, with u already in the gradient row and S in scratch[0, v). */
@@ -208,17 +400,5 @@ public final class DivergenceKernel {
         for (int i = upper; i < v; i++) {
             gradient[gradOffset + i] = (gradient[gradOffset + i] - scratch[i] * sumU) * k;
         }
-    }
-
-    /** p·d with lanes where p is 0 set to 0, so 0·log 0 = 0 rather than NaN. */
-    private static FloatVector times(FloatVector p, FloatVector d) {
-        VectorMask<Float> zero = p.compare(VectorOperators.EQ, 0f);
-        return p.mul(d).blend(0f, zero);
-    }
-
-    /** log(e^a + e^b) = max(a, b) + log1p(exp(−|a − b|)). */
-    private static FloatVector logAddExp(FloatVector a, FloatVector b) {
-        FloatVector gap = a.sub(b).abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P);
-        return a.max(b).add(gap);
     }
 }

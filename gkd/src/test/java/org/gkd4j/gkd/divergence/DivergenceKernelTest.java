@@ -140,6 +140,31 @@ class DivergenceKernelTest {
     }
 
     @Test
+    void maskedEntryInBothRowsIsIgnored() {
+        // a vocabulary entry masked with −∞ in both models contributes nothing and gets a zero gradient
+        Random random = new Random(15);
+        int v = 21;
+        float[] student = toFloat(randomRow(random, v, 2));
+        float[] teacher = toFloat(randomRow(random, v, 2));
+        float[] studentMasked = new float[v + 1];
+        float[] teacherMasked = new float[v + 1];
+        System.arraycopy(student, 0, studentMasked, 0, 9);
+        System.arraycopy(student, 9, studentMasked, 10, v - 9);
+        System.arraycopy(teacher, 0, teacherMasked, 0, 9);
+        System.arraycopy(teacher, 9, teacherMasked, 10, v - 9);
+        studentMasked[9] = Float.NEGATIVE_INFINITY;
+        teacherMasked[9] = Float.NEGATIVE_INFINITY;
+        for (Divergence divergence : ALL) {
+            double expected = DivergenceReference.evaluate(divergence, student, teacher, 1f, null);
+            float[] gradient = new float[v + 1];
+            double loss = DivergenceKernel.evaluate(divergence, studentMasked, 0, teacherMasked, 0, v + 1, 1f,
+                    gradient, 0, 1f, new float[DivergenceKernel.scratchLength(v + 1)]);
+            assertEquals(expected, loss, 1e-5 * Math.abs(expected) + 1e-7, divergence.toString());
+            assertEquals(0f, gradient[9], divergence.toString());
+        }
+    }
+
+    @Test
     void jsdIsSymmetricUnderSwapAndBeta() {
         Random random = new Random(14);
         double[] student = randomRow(random, 29, 2);
@@ -191,7 +216,7 @@ class DivergenceKernelTest {
         float[] row = {1, 2};
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> DivergenceKernel.evaluate(Divergence.forwardKl(), row, 0, row, 0, 2, 0f, null, 0, 1f,
-                        new float[4]));
+                        new float[DivergenceKernel.scratchLength(2)]));
         assertTrue(e.getMessage().contains("τ"), e.getMessage());
     }
 }

@@ -18,7 +18,8 @@ public final class Checkpoints {
 
     /**
      * Loads and validates the weights at {@code path}: a Hugging Face Llama directory (config.json and
-     * safetensors), a {@code .safetensors} file written by gkd4j, or a llama2.c {@code .bin} of version 0, 1 or 2.
+     * safetensors) or a safetensors file beside its config.json, a {@code .safetensors} file written by gkd4j, or a
+     * llama2.c {@code .bin} of version 0, 1 or 2.
      */
     public static ModelWeights load(Path path) {
         if (Files.isDirectory(path)) {

@@ -6,16 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -38,8 +30,6 @@ public final class SafetensorsFile {
     static final String METADATA = "__metadata__";
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-    /** Bytes converted per write call. */
-    private static final int CHUNK_BYTES = 1 << 20;
 
     private SafetensorsFile() {
     }
@@ -271,72 +261,21 @@ public final class SafetensorsFile {
         Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
 
         // data: write to a temporary file, sync, then rename atomically
-        Path target = file.toAbsolutePath();
-        Path temp = null;
-        try {
-            temp = Files.createTempFile(target.getParent(), target.getFileName() + ".", ".tmp");
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                chunk.putLong(padded);
-                writeBytes(channel, chunk, headerBytes);
-                for (Tensor tensor : tensors.values()) {
-                    writeTensor(channel, chunk, tensor, dtype);
+        try (AtomicOutput out = new AtomicOutput(file)) {
+            out.putLong(padded);
+            out.putBytes(headerBytes);
+            for (Tensor tensor : tensors.values()) {
+                float[] data = tensor.data();
+                int end = tensor.offset() + tensor.size();
+                for (int i = tensor.offset(); i < end; i++) {
+                    switch (dtype) {
+                        case F32 -> out.putFloat(data[i]);
+                        case F16 -> out.putShort(SafetensorsDtype.floatToF16(data[i]));
+                        case BF16 -> out.putShort(SafetensorsDtype.floatToBf16(data[i]));
+                    }
                 }
-                flush(channel, chunk);
-                channel.force(true);
             }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            deleteQuietly(temp);
-            throw new UncheckedIOException("safetensors write: failed to write " + file + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            deleteQuietly(temp);
-            throw e;
-        }
-    }
-
-    private static void writeBytes(FileChannel channel, ByteBuffer chunk, byte[] bytes) throws IOException {
-        for (byte b : bytes) {
-            if (!chunk.hasRemaining()) {
-                flush(channel, chunk);
-            }
-            chunk.put(b);
-        }
-    }
-
-    private static void writeTensor(FileChannel channel, ByteBuffer chunk, Tensor tensor, SafetensorsDtype dtype)
-            throws IOException {
-        float[] data = tensor.data();
-        int end = tensor.offset() + tensor.size();
-        for (int i = tensor.offset(); i < end; i++) {
-            if (chunk.remaining() < 4) {
-                flush(channel, chunk);
-            }
-            switch (dtype) {
-                case F32 -> chunk.putFloat(data[i]);
-                case F16 -> chunk.putShort(SafetensorsDtype.floatToF16(data[i]));
-                case BF16 -> chunk.putShort(SafetensorsDtype.floatToBf16(data[i]));
-            }
-        }
-    }
-
-    private static void flush(FileChannel channel, ByteBuffer chunk) throws IOException {
-        chunk.flip();
-        while (chunk.hasRemaining()) {
-            channel.write(chunk);
-        }
-        chunk.clear();
-    }
-
-    private static void deleteQuietly(Path temp) {
-        if (temp == null) {
-            return;
-        }
-        try {
-            Files.deleteIfExists(temp);
-        } catch (IOException ignored) {
-            // the original error matters more than a leftover temporary file
+            out.commit();
         }
     }
 }

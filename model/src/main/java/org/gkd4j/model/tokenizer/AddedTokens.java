@@ -53,15 +53,6 @@ final class AddedTokens {
         return id == null ? -1 : id;
     }
 
-    boolean isEmpty() {
-        return contentById.isEmpty();
-    }
-
-    /** Largest added id, or -1 when there are none. */
-    int maxId() {
-        return contentById.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1);
-    }
-
     /** Walks {@code text}, reporting the segments between added tokens and the tokens themselves. */
     void split(String text, Visitor visitor) {
         if (byFirstChar.isEmpty()) {

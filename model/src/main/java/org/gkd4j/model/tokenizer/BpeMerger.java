@@ -6,16 +6,23 @@ import java.util.Arrays;
  * Greedy BPE merging: repeatedly replace the adjacent pair whose rule has the lowest priority, the leftmost such
  * pair on a tie, by its merged id, until no adjacent pair has a rule.
  *
- * <p>The symbols form a doubly linked list over arrays and every adjacent pair with a rule sits in a binary heap
- * keyed by (priority, position of its left symbol), so n symbols take O(n log n) instead of the O(n²) of
- * rescanning the sequence after each merge. A merge keeps the left node, so node indices stay in text order and
- * the index is the tie-break. Heap entries are not removed when a neighbour changes: a popped entry counts only
- * if the pair now at its left node still has a rule of the same priority, and such an entry is interchangeable
- * with the up-to-date one.
+ * <p>A symbol that takes part in no rule (such as the newline byte piece of a llama2.c vocabulary) never merges,
+ * so it cuts the sequence into segments that merge independently. Within a segment the symbols form a doubly
+ * linked list over arrays and every adjacent pair with a rule sits in a binary heap keyed by (priority, position
+ * of its left symbol). So n symbols take O(n log n) instead of the O(n²) of rescanning after each merge. A merge
+ * keeps the left node, so node indices stay in text order and the index is the tie-break. Heap entries are not
+ * removed when a neighbour changes: a popped entry counts only if the pair now at its left node still has a rule
+ * of the same priority, and such an entry is interchangeable with the up-to-date one.
  */
 final class BpeMerger {
 
     private static final int REMOVED = -1;
+
+    /** Per-segment arrays, grown as needed and reused across the segments of one call. */
+    private int[] ids = new int[0];
+    private int[] next = new int[0];
+    private int[] prev = new int[0];
+    private final LongMinHeap heap = new LongMinHeap(16);
 
     private BpeMerger() {
     }
@@ -26,22 +33,50 @@ final class BpeMerger {
         if (n < 2 || rules.size() == 0) {
             return symbols.clone();
         }
+        BpeMerger merger = new BpeMerger();
+        int[] out = new int[n];
+        int count = 0;
+        int segmentStart = 0;
+        for (int i = 0; i <= n; i++) {
+            if (i < n && rules.isMergeable(symbols[i])) {
+                continue;
+            }
+            count = merger.mergeSegment(symbols, segmentStart, i, rules, out, count);
+            if (i < n) {
+                out[count++] = symbols[i];
+            }
+            segmentStart = i + 1;
+        }
+        return count == n ? out : Arrays.copyOf(out, count);
+    }
+
+    /** Merges symbols[from, to) and appends the result to out at {@code count}; returns the new count. */
+    private int mergeSegment(int[] symbols, int from, int to, PairMergeTable rules, int[] out, int count) {
+        int n = to - from;
+        if (n < 2) {
+            if (n == 1) {
+                out[count++] = symbols[from];
+            }
+            return count;
+        }
 
         // linked list: ids[i] is REMOVED once node i was merged into its left neighbour
-        int[] ids = symbols.clone();
-        int[] next = new int[n];
-        int[] prev = new int[n];
+        if (ids.length < n) {
+            ids = new int[Math.max(n, ids.length * 2)];
+            next = new int[ids.length];
+            prev = new int[ids.length];
+        }
+        System.arraycopy(symbols, from, ids, 0, n);
         for (int i = 0; i < n; i++) {
             next[i] = i + 1 < n ? i + 1 : -1;
             prev[i] = i - 1;
         }
-        LongMinHeap heap = new LongMinHeap(n);
+        heap.clear();
         for (int i = 0; i + 1 < n; i++) {
-            push(heap, rules, ids, i, i + 1);
+            push(rules, i, i + 1);
         }
 
         // merge the best pair until none is left
-        int remaining = n;
         while (!heap.isEmpty()) {
             long key = heap.pop();
             int priority = (int) (key >> 32);
@@ -60,25 +95,22 @@ final class BpeMerger {
             if (next[right] >= 0) {
                 prev[next[right]] = left;
             }
-            remaining--;
             if (prev[left] >= 0) {
-                push(heap, rules, ids, prev[left], left);
+                push(rules, prev[left], left);
             }
             if (next[left] >= 0) {
-                push(heap, rules, ids, left, next[left]);
+                push(rules, left, next[left]);
             }
         }
 
         // node 0 is never removed, so the list starts there
-        int[] out = new int[remaining];
-        int count = 0;
         for (int node = 0; node >= 0; node = next[node]) {
             out[count++] = ids[node];
         }
-        return out;
+        return count;
     }
 
-    private static void push(LongMinHeap heap, PairMergeTable rules, int[] ids, int left, int right) {
+    private void push(PairMergeTable rules, int left, int right) {
         int slot = rules.find(ids[left], ids[right]);
         if (slot >= 0) {
             heap.push(((long) rules.priority(slot) << 32) | (left & 0xFFFF_FFFFL));
@@ -96,6 +128,10 @@ final class BpeMerger {
 
         boolean isEmpty() {
             return size == 0;
+        }
+
+        void clear() {
+            size = 0;
         }
 
         void push(long value) {

@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * GPT-2's reversible byte → char mapping used by byte-level BPE vocabularies. Printable Latin-1 bytes ('!'..'~',
- * '¡'..'¬', '®'..'ÿ') stand for themselves; the other 68 bytes (controls, space, DEL, NBSP, soft hyphen) map in
- * byte order to U+0100..U+0143, so that a space is 'Ġ' (U+0120) and a newline 'Ċ' (U+010A).
+ * '¡'..'¬', '®'..'ÿ') map to the char with the same code. The other 68 bytes (controls, space, DEL, NBSP, soft
+ * hyphen) map in byte order to U+0100..U+0143, so a space is 'Ġ' (U+0120) and a newline 'Ċ' (U+010A).
  */
 final class ByteLevelAlphabet {
 
@@ -26,12 +26,12 @@ final class ByteLevelAlphabet {
     private ByteLevelAlphabet() {
     }
 
-    /** The char that stands for byte {@code b} (0..255). */
+    /** Returns the char for byte {@code b} (0..255). */
     static char charOf(int b) {
         return BYTE_TO_CHAR[b];
     }
 
-    /** The byte that {@code c} stands for, or -1 when {@code c} is not in the alphabet. */
+    /** Returns the byte for char {@code c}, or -1 when {@code c} is not in the alphabet. */
     static int byteOf(char c) {
         return c < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[c] : -1;
     }

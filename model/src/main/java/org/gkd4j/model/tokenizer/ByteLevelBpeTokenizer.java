@@ -195,7 +195,8 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
 
     private void checkId(int id) {
         if (id < 0 || id >= pieces.length) {
-            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + pieces.length + ")");
+            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + pieces.length
+                    + "); check that the model and the tokenizer belong together");
         }
     }
 

@@ -42,7 +42,6 @@ public final class Llama2cTokenizer implements Tokenizer {
     /** Id of each BMP char's UTF-8 piece, -1 when the vocabulary lacks it. */
     private final int[] idsByChar;
     private final PairMergeTable merges;
-    private final int spaceId;
 
     private Llama2cTokenizer(byte[][] pieces, float[] scores, int maxTokenLength, String source) {
         this.pieces = pieces;
@@ -65,8 +64,8 @@ public final class Llama2cTokenizer implements Tokenizer {
             }
         }
 
-        // merge rules: every split of a piece into two pieces; the priority inverts the score so that the
-        // highest score pops first, and +0.0f folds -0.0 into 0.0 so the order matches llama2.c's float compare
+        // merge rules: every split of a piece into two pieces. The priority inverts the score, so the highest
+        // score pops first. Adding 0.0f turns -0.0 into 0.0, because llama2.c's float compare treats them as equal
         merges = new PairMergeTable(pieces.length * 4);
         for (int id = 0; id < pieces.length; id++) {
             String whole = latin1(pieces[id]);
@@ -88,7 +87,6 @@ public final class Llama2cTokenizer implements Tokenizer {
         for (int c = 0; c <= Character.MAX_VALUE; c++) {
             idsByChar[c] = Character.isSurrogate((char) c) ? -1 : lookupCodePoint(c);
         }
-        spaceId = idsByChar[' '];
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -122,8 +120,9 @@ public final class Llama2cTokenizer implements Tokenizer {
                     + " but must be positive; this is not a llama2.c tokenizer.bin");
         }
 
-        // tokens until the end of the file or the expected count
-        int capacity = vocabSize >= 0 ? vocabSize : 1024;
+        // tokens until the end of the file or the expected count; each token takes at least 8 bytes, which
+        // bounds the first allocation when vocabSize is wrong
+        int capacity = Math.max(1, Math.min(vocabSize >= 0 ? vocabSize : 1024, file.length / 8 + 1));
         byte[][] pieces = new byte[capacity][];
         float[] scores = new float[capacity];
         int count = 0;
@@ -162,7 +161,7 @@ public final class Llama2cTokenizer implements Tokenizer {
                     + " expected tokens; the tokenizer has more pieces than the model's vocabulary");
         }
         if (count < BYTE_OFFSET + 256) {
-            throw new IllegalArgumentException(source + ": file holds " + count + " tokens but a llama2.c tokenizer"
+            throw new IllegalArgumentException(source + ": file contains " + count + " tokens but a llama2.c tokenizer"
                     + " needs at least 259 (<unk>, BOS, EOS and 256 byte pieces)");
         }
         return new Llama2cTokenizer(Arrays.copyOf(pieces, count), Arrays.copyOf(scores, count), maxTokenLength, source);
@@ -284,14 +283,15 @@ public final class Llama2cTokenizer implements Tokenizer {
         return scores[id];
     }
 
-    /** Longest piece in bytes, as declared in the file header. */
+    /** Maximum piece length in bytes, as declared in the file header. */
     public int maxTokenLength() {
         return maxTokenLength;
     }
 
     private void checkId(int id) {
         if (id < 0 || id >= pieces.length) {
-            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + pieces.length + ")");
+            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + pieces.length
+                    + "); check that the model and the tokenizer belong together");
         }
     }
 

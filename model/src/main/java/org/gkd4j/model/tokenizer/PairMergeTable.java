@@ -14,6 +14,8 @@ final class PairMergeTable {
     private int[] mergedIds;
     private int[] priorities;
     private int size;
+    /** mergeable[id]: id is the left or right side of some rule. */
+    private boolean[] mergeable = new boolean[0];
 
     PairMergeTable(int expectedSize) {
         int capacity = Integer.highestOneBit(Math.max(16, expectedSize * 2 - 1)) << 1;
@@ -50,7 +52,18 @@ final class PairMergeTable {
         mergedIds[slot] = mergedId;
         priorities[slot] = priority;
         size++;
+        int maxId = Math.max(left, right);
+        if (maxId >= mergeable.length) {
+            mergeable = Arrays.copyOf(mergeable, Math.max(maxId + 1, mergeable.length * 2));
+        }
+        mergeable[left] = true;
+        mergeable[right] = true;
         return true;
+    }
+
+    /** Returns whether {@code id} takes part in any rule; a symbol that does not can never merge. */
+    boolean isMergeable(int id) {
+        return id >= 0 && id < mergeable.length && mergeable[id];
     }
 
     /** Returns the slot of the rule for (left, right), or -1 when the pair has no rule. */

@@ -11,21 +11,23 @@ import java.nio.file.Path;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 
 /**
  * Reads a Hugging Face tokenizer.json into a {@link ByteLevelBpeTokenizer}.
  *
  * <p>Supported: model type BPE with vocab, merges as "a b" strings or [a, b] arrays, ignore_merges and
  * unk_token; added_tokens; normalizer null, NFC, NFD, NFKC, NFKD or a Sequence of them; pre_tokenizer ByteLevel
- * (add_prefix_space, use_regex), Split (Regex or String pattern, behaviour Isolated or Removed, invert false),
- * Digits, or a Sequence of these that ends with ByteLevel. BOS and EOS come from tokenizer_config.json beside
- * the file (bos_token, eos_token), else from a TemplateProcessing or RobertaProcessing post_processor, else from
- * added tokens with the usual names ("&lt;|begin_of_text|&gt;", "&lt;s&gt;"; "&lt;|end_of_text|&gt;",
- * "&lt;|endoftext|&gt;", "&lt;/s&gt;").
+ * (add_prefix_space, use_regex), Split (Regex or String pattern, behaviour Isolated or Removed, with invert),
+ * Digits, or a Sequence of these that ends with ByteLevel.
+ *
+ * <p>BOS and EOS come from tokenizer_config.json beside the file (bos_token, eos_token) when it has them. Next
+ * come the special tokens around "$A" in a TemplateProcessing post_processor, or cls and sep of a
+ * RobertaProcessing one. Last come added tokens with the usual names ("&lt;|begin_of_text|&gt;", "&lt;s&gt;";
+ * "&lt;|end_of_text|&gt;", "&lt;|endoftext|&gt;", "&lt;/s&gt;").
  *
  * <p>Rejected with an error: other model types (WordPiece, Unigram), byte_fallback, continuing_subword_prefix,
  * end_of_word_suffix, Metaspace-based (SentencePiece-style) files and other normalizers or pre-tokenizers.
@@ -34,6 +36,8 @@ import java.util.function.UnaryOperator;
 final class TokenizerJsonReader {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Ids index dense arrays, so a stray huge id must not allocate gigabytes; real vocabularies stay far below. */
+    private static final int MAX_ID = (1 << 24) - 1;
     private static final String[] BOS_NAMES = {"<|begin_of_text|>", "<s>", "<|startoftext|>", "<bos>"};
     private static final String[] EOS_NAMES = {"<|end_of_text|>", "<|endoftext|>", "</s>", "<eos>"};
 
@@ -120,11 +124,11 @@ final class TokenizerJsonReader {
 
     private void readVocab(JsonNode vocabNode) {
         int maxId = -1;
-        for (Iterator<Map.Entry<String, JsonNode>> it = vocabNode.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
+        for (Map.Entry<String, JsonNode> entry : vocabNode.properties()) {
             JsonNode id = entry.getValue();
-            if (!id.canConvertToInt() || !id.isIntegralNumber() || id.asInt() < 0) {
-                throw error("model.vocab[\"" + entry.getKey() + "\"] is " + id + " but must be a non-negative integer id");
+            if (!id.canConvertToInt() || !id.isIntegralNumber() || id.asInt() < 0 || id.asInt() > MAX_ID) {
+                throw error("model.vocab[\"" + entry.getKey() + "\"] is " + id + " but must be an integer id in [0, "
+                        + MAX_ID + "]");
             }
             vocab.put(entry.getKey(), id.asInt());
             maxId = Math.max(maxId, id.asInt());
@@ -153,8 +157,10 @@ final class TokenizerJsonReader {
             JsonNode token = added.get(i);
             JsonNode id = token.path("id");
             String content = token.path("content").asText(null);
-            if (!id.isIntegralNumber() || id.asInt() < 0 || content == null) {
-                throw error("added_tokens[" + i + "] needs a non-negative integer id and a string content, got " + token);
+            if (!id.canConvertToInt() || !id.isIntegralNumber() || id.asInt() < 0 || id.asInt() > MAX_ID
+                    || content == null) {
+                throw error("added_tokens[" + i + "] needs an integer id in [0, " + MAX_ID + "] and a string content,"
+                        + " got " + token);
             }
             addedTokens.add(content, id.asInt());
             if (id.asInt() >= pieces.length) {
@@ -262,13 +268,13 @@ final class TokenizerJsonReader {
                     steps.add(new PreTokenizer.PrefixSpace());
                 }
                 if (node.path("use_regex").asBoolean(true)) {
-                    steps.add(new PreTokenizer.RegexSplit(PreTokenizer.compile(PreTokenizer.GPT2_PATTERN, field), false));
+                    steps.add(new PreTokenizer.RegexSplit(PreTokenizer.compile(PreTokenizer.GPT2_PATTERN, field), true, true));
                 }
             }
             case "Split" -> steps.add(readSplit(node, field));
             case "Digits" -> {
                 String pattern = node.path("individual_digits").asBoolean(false) ? "\\p{N}" : "\\p{N}+";
-                steps.add(new PreTokenizer.RegexSplit(PreTokenizer.compile(pattern, field), false));
+                steps.add(new PreTokenizer.RegexSplit(PreTokenizer.compile(pattern, field), true, true));
             }
             default -> throw error(field + ".type is \"" + type + "\" but only ByteLevel, Split, Digits and Sequence"
                     + " are supported (Metaspace files are SentencePiece-style: use a llama2.c tokenizer.bin)");
@@ -285,21 +291,20 @@ final class TokenizerJsonReader {
         if (pattern.hasNonNull("Regex")) {
             regex = pattern.get("Regex").asText();
         } else if (pattern.hasNonNull("String")) {
-            regex = java.util.regex.Pattern.quote(pattern.get("String").asText());
+            regex = Pattern.quote(pattern.get("String").asText());
         } else {
             throw error(field + ".pattern must be {\"Regex\": ...} or {\"String\": ...}, got " + pattern);
         }
-        if (node.path("invert").asBoolean(false)) {
-            throw error(field + ".invert is true; TODO: support inverted splits");
-        }
+        boolean invert = node.path("invert").asBoolean(false);
         String behavior = node.path("behavior").asText("Isolated");
-        boolean remove = switch (behavior) {
-            case "Isolated" -> false;
-            case "Removed" -> true;
-            default -> throw error(field + ".behavior is " + behavior + " but only Isolated and Removed are"
-                    + " supported; TODO: MergedWithPrevious, MergedWithNext, Contiguous");
-        };
-        return new PreTokenizer.RegexSplit(PreTokenizer.compile(regex, field + ".pattern"), remove);
+        if (!behavior.equals("Isolated") && !behavior.equals("Removed")) {
+            throw error(field + ".behavior is " + behavior + " but only Isolated and Removed are supported;"
+                    + " TODO: MergedWithPrevious, MergedWithNext, Contiguous");
+        }
+        // Isolated keeps both matches and gaps, so invert changes nothing there
+        boolean isolated = behavior.equals("Isolated");
+        Pattern compiled = PreTokenizer.compile(regex, field + ".pattern");
+        return new PreTokenizer.RegexSplit(compiled, isolated || invert, isolated || !invert);
     }
 
     private UnaryOperator<String> readNormalizer(JsonNode node, String field) {
@@ -355,6 +360,7 @@ final class TokenizerJsonReader {
             }
             return idOf(content, "tokenizer_config.json " + key);
         }
+        // TODO: read eos_token_id (a single id or a list) from generation_config.json, which chat models use
         int fromTemplate = templateToken(postProcessor, beforeText);
         if (fromTemplate >= 0) {
             return fromTemplate;
@@ -367,7 +373,7 @@ final class TokenizerJsonReader {
         return -1;
     }
 
-    /** The special token before (or after) "$A" in a post-processor's single-sequence template, or -1. */
+    /** Returns the id of the special token before (or after) "$A" in a post-processor's single-sequence template, or -1. */
     private int templateToken(JsonNode processor, boolean beforeText) {
         String type = processor.path("type").asText("");
         switch (type) {

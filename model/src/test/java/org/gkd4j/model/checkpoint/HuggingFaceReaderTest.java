@@ -62,6 +62,38 @@ class HuggingFaceReaderTest {
     }
 
     @Test
+    void writerInvertsPermutationOnHandExample() {
+        Tensor interleaved = Tensor.of(new float[] {0, 2, 1, 3, 4, 6, 5, 7}, 8, 1);
+        Tensor hf = HuggingFaceWriter.interleavedToRotateHalf(interleaved, 2);
+        assertArrayEquals(new float[] {0, 1, 2, 3, 4, 5, 6, 7}, hf.toArray());
+    }
+
+    @Test
+    void writtenDirectoryReadsBackIdentical() {
+        ModelWeights original = Checkpoints.stories260K();
+        Path out = dir.resolve("hf");
+        HuggingFaceWriter.write(out, original, SafetensorsDtype.F32);
+        HuggingFaceCheckpoint read = HuggingFaceReader.read(out);
+        assertEquals(original.config(), read.weights().config());
+        for (String name : original.denseTensors().keySet()) {
+            assertArrayEquals(original.tensor(name).toArray(), read.weights().tensor(name).toArray(), name);
+        }
+        assertFalse(read.tokenizerJson().isPresent());
+    }
+
+    @Test
+    void writtenConfigUsesHfFieldNames() throws IOException {
+        Path out = dir.resolve("hf");
+        HuggingFaceWriter.write(out, Checkpoints.stories260K(), SafetensorsDtype.BF16);
+        String json = Files.readString(out.resolve("config.json"));
+        assertTrue(json.contains("\"hidden_size\" : 64"), json);
+        assertTrue(json.contains("\"num_key_value_heads\" : 4"), json);
+        assertTrue(json.contains("\"rms_norm_eps\" : 1.0E-5"), json);
+        assertTrue(json.contains("\"torch_dtype\" : \"bfloat16\""), json);
+        assertTrue(json.contains("\"tie_word_embeddings\" : true"), json);
+    }
+
+    @Test
     void shardedDirectoryLoadsWhatWasWritten() throws IOException {
         Map<String, Tensor> hf = writeTinyModel(dir, true, false);
         HuggingFaceCheckpoint checkpoint = HuggingFaceReader.read(dir);

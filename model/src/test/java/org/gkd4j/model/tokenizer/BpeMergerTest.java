@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 class BpeMergerTest {
 
-    /** Rule as the naive reference sees it. */
+    /** Merge rule in the form the naive reference uses. */
     private record Rule(int left, int right, int merged, int priority) {
     }
 

@@ -17,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 /**
- * Byte-level BPE on two hand-written tokenizer.json files with the same vocabulary: ids 0..255 are GPT-2's byte
- * alphabet in GPT-2's order (so 'a' is 64, 'Ġ' (space) 220 and 'Ċ' (newline) 198, as in GPT-2), ids 256..289 are
+ * Byte-level BPE on two hand-written tokenizer.json files with the same vocabulary. Ids 0..255 are GPT-2's byte
+ * alphabet in GPT-2's order, so 'a' is 64, 'Ġ' (space) 220 and 'Ċ' (newline) 198, as in GPT-2. Ids 256..289 are
  * the merges in rank order (rank r gives id 256 + r), and id 290 is the special token "&lt;|endoftext|&gt;".
  * tiny_gpt2 pre-tokenizes with ByteLevel's GPT-2 regex; tiny_llama3 with Llama 3's Split regex, ignore_merges and
  * a BOS "&lt;|begin_of_text|&gt;" (291, added token only) from its TemplateProcessing.
@@ -64,7 +64,7 @@ class ByteLevelBpeTokenizerTest {
 
     @Test
     void encodeUpperCaseContractionDependsOnPattern() {
-        // GPT-2's regex only knows lower-case 's, so "'" and "S" are pieces of their own: 6 and 50;
+        // GPT-2's regex matches only lower-case 's, so "'" and "S" are pieces of their own: 6 and 50;
         // Llama 3's (?i:'s) keeps "'S" together and the merge ' S (rank 33) gives 289
         assertArrayEquals(ids(51, 39, 36, 220, 34, 32, 51, 6, 50), GPT2.encode("THE CAT'S", false, false));
         assertArrayEquals(ids(51, 39, 36, 220, 34, 32, 51, 289), LLAMA3.encode("THE CAT'S", false, false));
@@ -182,6 +182,19 @@ class ByteLevelBpeTokenizerTest {
         }
     }
 
+    @Test
+    void encodeLongRunsWithoutSplitPoints() {
+        // 100000 spaces form one piece in both patterns; Ġ Ġ (19) pairs them into 50000 ĠĠ = 275
+        int[] spaces = new int[50_000];
+        java.util.Arrays.fill(spaces, 275);
+        assertArrayEquals(spaces, GPT2.encode(" ".repeat(100_000), false, false));
+        assertArrayEquals(spaces, LLAMA3.encode(" ".repeat(100_000), false, false));
+        // 100000 letters form one piece; "x" (87) has no merge
+        int[] letters = new int[100_000];
+        java.util.Arrays.fill(letters, 87);
+        assertArrayEquals(letters, GPT2.encode("x".repeat(100_000), false, false));
+    }
+
     // ----------------------------------------------------------------------------------------------------------
     // control tokens, pieces and decoding
 
@@ -263,6 +276,65 @@ class ByteLevelBpeTokenizerTest {
         // " world" twice: the text after the special token gets its own prefix space
         assertArrayEquals(ids(270, 290, 270), prefixed.encode("world<|endoftext|>world", false, false));
         assertArrayEquals(ids(270), prefixed.encode(" world", false, false));
+    }
+
+    private static ByteLevelBpeTokenizer withPreTokenizer(String preTokenizerJson) throws IOException {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = (ObjectNode) mapper.readTree(resource("tiny_gpt2_tokenizer.json"));
+        root.set("pre_tokenizer", mapper.readTree(preTokenizerJson));
+        return ByteLevelBpeTokenizer.parse(mapper.writeValueAsString(root), "variant");
+    }
+
+    @Test
+    void digitsPreTokenizerIsolatesEachDigit() throws IOException {
+        ByteLevelBpeTokenizer digits = withPreTokenizer("{\"type\": \"Sequence\", \"pretokenizers\": ["
+                + "{\"type\": \"Digits\", \"individual_digits\": true},"
+                + "{\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"use_regex\": true}]}");
+        // no "1 2" merge across digits: 1..7 are ids 16..22 and the space is 220
+        assertArrayEquals(ids(16, 17, 18, 19, 20, 220, 21, 22, 18, 19), digits.encode("12345 6734", false, false));
+    }
+
+    @Test
+    void splitRemovedDropsMatches() throws IOException {
+        ByteLevelBpeTokenizer removed = withPreTokenizer("{\"type\": \"Sequence\", \"pretokenizers\": ["
+                + "{\"type\": \"Split\", \"pattern\": {\"String\": \"l\"}, \"behavior\": \"Removed\"},"
+                + "{\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"use_regex\": false}]}");
+        // "He" "o wor" "d": H e; o + (o r, Ġ w, Ġw or) = o Ġwor; d
+        assertArrayEquals(ids(39, 68, 78, 268, 67), removed.encode("Hello world", false, false));
+    }
+
+    @Test
+    void splitRemovedInvertedKeepsOnlyMatches() throws IOException {
+        ByteLevelBpeTokenizer inverted = withPreTokenizer("{\"type\": \"Sequence\", \"pretokenizers\": ["
+                + "{\"type\": \"Split\", \"pattern\": {\"Regex\": \"\\\\p{L}+\"}, \"behavior\": \"Removed\","
+                + " \"invert\": true},"
+                + "{\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"use_regex\": false}]}");
+        // ", " is dropped; "world" has no leading Ġ, so only o r (10) and l d (13) apply: w or ld
+        assertArrayEquals(ids(265, 86, 266, 269), inverted.encode("Hello, world", false, false));
+    }
+
+    @Test
+    void ignoreMergesTakesWholeWordFromVocab() throws IOException {
+        // without the merge "Hell o", "Hello" (265) is reachable only through ignore_merges
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = (ObjectNode) mapper.readTree(resource("tiny_llama3_tokenizer.json"));
+        ((com.fasterxml.jackson.databind.node.ArrayNode) root.get("model").get("merges")).remove(9);
+        ByteLevelBpeTokenizer ignoring = ByteLevelBpeTokenizer.parse(mapper.writeValueAsString(root), "ignore");
+        ((ObjectNode) root.get("model")).put("ignore_merges", false);
+        ByteLevelBpeTokenizer merging = ByteLevelBpeTokenizer.parse(mapper.writeValueAsString(root), "merge");
+        assertArrayEquals(ids(265, 270), ignoring.encode("Hello world", false, false));
+        assertArrayEquals(ids(264, 78, 270), merging.encode("Hello world", false, false));
+    }
+
+    @Test
+    void robertaProcessingGivesControlTokens() throws IOException {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = (ObjectNode) mapper.readTree(resource("tiny_gpt2_tokenizer.json"));
+        root.set("post_processor", mapper.readTree("{\"type\": \"RobertaProcessing\", \"sep\": [\"H\", 39],"
+                + " \"cls\": [\"<|endoftext|>\", 290]}"));
+        ByteLevelBpeTokenizer roberta = ByteLevelBpeTokenizer.parse(mapper.writeValueAsString(root), "roberta");
+        assertEquals(290, roberta.bosId());
+        assertEquals(39, roberta.eosId());
     }
 
     @Test

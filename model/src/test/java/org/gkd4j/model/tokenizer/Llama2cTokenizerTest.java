@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class Llama2cTokenizerTest {
 
-    /** Greedy stories260K output after BOS, as printed by llama2.c's run.c (403 = " Once", 13 = "<0x0A>"). */
+    /** Greedy stories260K output after BOS (403 = " Once", 13 = "<0x0A>"). */
     private static final int[] STORY_IDS = {403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426,
             338, 401, 396, 267, 337, 410, 408, 419, 292, 411, 322, 265, 282, 295, 433, 426, 385, 328, 432, 358, 394, 261,
             370, 432, 352, 266, 268, 388, 426, 338, 391, 266, 267, 337, 335, 312, 432, 398, 312, 286, 267, 414, 270, 333,
@@ -64,7 +64,7 @@ class Llama2cTokenizerTest {
     void encodeAddsDummyPrefixAndMergesByScore() {
         // " a" (261) is a piece: dummy space + "a" merge into it
         assertArrayEquals(new int[] {261}, tokenizer.encode("a", false, false));
-        // " the" 265: " t" (score -0) + "h" + "e"; "he" (-1) beats nothing else, then " t"+"he" = " the"
+        // " the" 265: " t" (score -0) merges first, then "he" (-1) beats " th" (-49), then " t" + "he" = " the"
         assertArrayEquals(new int[] {1, 265, 2}, tokenizer.encode("the", true, true));
         // a lone space: the dummy prefix " " then " " again; "  " is not a piece, so two 410s
         assertArrayEquals(new int[] {410, 410}, tokenizer.encode(" ", false, false));
@@ -96,7 +96,7 @@ class Llama2cTokenizerTest {
     }
 
     @Test
-    void encodeUsesPieceForMultiByteCharInVocabulary() {
+    void encodeMultiByteVocabularyPiece() {
         // U+2019 (right single quotation mark) is piece 468 and "é" piece 485, so no byte fallback for them
         assertArrayEquals(new int[] {1, 410, 468}, tokenizer.encode("\u2019", true, false));
         assertArrayEquals(new int[] {1, 410, 485}, tokenizer.encode("\u00E9", true, false));

@@ -65,7 +65,7 @@ class TokenizerFileErrorsTest {
     @Test
     void truncatedBinAtTokenBoundaryFailsOnCount() throws IOException {
         byte[] file = tok512();
-        // without an expected count, a cut after token 258 still lacks the byte pieces up to id 258
+        // without an expected count, a cut after 100 tokens leaves fewer than the 259 a llama2.c tokenizer needs
         int offset = 4;
         ByteBuffer in = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < 100; i++) {

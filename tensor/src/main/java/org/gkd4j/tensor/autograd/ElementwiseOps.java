@@ -88,7 +88,7 @@ final class ElementwiseOps {
         return out;
     }
 
-    /** A view of x with another shape; dx += dy seen in x's shape. */
+    /** Returns a view of x with another shape; dx += dy seen in x's shape. */
     static Var reshape(Var x, int... shape) {
         requireNonNull("reshape", "x", x);
         Tensor y = x.value().reshape(shape);

@@ -16,7 +16,7 @@ import org.gkd4j.tensor.Tensor;
  */
 public final class GradCheck {
 
-    /** The most elements of one input that are perturbed; larger inputs are sampled at even strides. */
+    /** The maximum number of elements of one input that are perturbed; larger inputs are sampled at even strides. */
     public static final int MAX_CHECKED_ELEMENTS = 256;
 
     public static final double DEFAULT_STEP = 1e-2;

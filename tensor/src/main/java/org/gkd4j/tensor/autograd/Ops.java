@@ -57,7 +57,7 @@ public final class Ops {
         return ElementwiseOps.sum(a);
     }
 
-    /** A view of x with another shape of the same size (one dimension may be -1); the gradient flows back. */
+    /** Returns a view of x with another shape of the same size (one dimension may be -1); the gradient flows back. */
     public static Var reshape(Var x, int... shape) {
         return ElementwiseOps.reshape(x, shape);
     }

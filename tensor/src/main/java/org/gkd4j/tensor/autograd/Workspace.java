@@ -35,7 +35,7 @@ import org.gkd4j.tensor.Tensor;
  */
 public final class Workspace {
 
-    /** The active workspace of a thread, closed with try-with-resources; closing never throws. */
+    /** The activation of a workspace on a thread, closed with try-with-resources; close() declares no exception. */
     public interface Scope extends AutoCloseable {
         @Override
         void close();

@@ -6,7 +6,7 @@ import org.gkd4j.tensor.Tensor;
 
 /**
  * Argument checks shared by the {@link Kernels} facade. Each throws an IllegalArgumentException whose message
- * starts with the op name, shows the offending shapes or values, and says what was expected.
+ * starts with the op name, shows the offending shapes or values, and states what was expected.
  */
 final class KernelChecks {
 
@@ -28,7 +28,7 @@ final class KernelChecks {
         }
     }
 
-    /** Checks that {@code other} holds as many elements as {@code x} and has the same last dimension. */
+    /** Checks that {@code other} has as many elements as {@code x} and has the same last dimension. */
     static void sameRows(String op, String nameX, Tensor x, String nameOther, Tensor other) {
         sameSize(op, nameX, x, nameOther, other);
         if (x.dim(-1) != other.dim(-1)) {

@@ -16,8 +16,8 @@ import org.gkd4j.tensor.Tensor;
  * Vector API causal grouped-query attention. Each (batch, key head) block gathers its keys and values transposed,
  * [D, T], so the scores of one query against keys s = 0..t are a small matrix product vectorized over s
  * (broadcast q[j], fused multiply-add with row j of kᵀ) with no lane reduction in the inner loop.
- * The forward pass runs in parallel over (batch, query head); the backward pass over (batch, key head), because
- * the query heads of a group all add into the same dk and dv rows.
+ * The forward pass runs in parallel over (batch, query head). The backward pass runs over (batch, key head)
+ * because the query heads of a group all add into the same dk and dv rows.
  */
 final class VectorAttention {
 

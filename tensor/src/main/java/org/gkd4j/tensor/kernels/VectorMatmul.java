@@ -20,10 +20,20 @@ import org.gkd4j.tensor.Tensor;
  */
 public final class VectorMatmul {
 
-    /** Largest k block; K is cut into equal blocks no longer than this so a short last block is avoided. */
-    static final int KC_MAX = 384;
-    /** Floats of packed B per column block, 512 KiB: half of a Zen 4 core's L2, leaving room for A and c. */
-    static final int B_BLOCK_FLOATS = 128 * 1024;
+    /**
+     * Largest packed k block. A and B are packed per block of up to KO_MAX, and each row strip of c stays in L1
+     * while the block's k sub-blocks (of up to {@link #KC_MAX}) are added into it, so c is read from memory only
+     * once per packed block.
+     */
+    static final int KO_MAX = Integer.getInteger("gkd4j.gemm.ko", 384);
+    /**
+     * Largest k sub-block, the k length of one register-tile call. An expanded A micro-panel is MR·kc vectors
+     * (36 KiB at kc = 96 with 512-bit vectors); kc of 64 to 96 ran at 88–94 GFLOP/s per core in a single-tile loop
+     * and 128 to 384 at 66–74, as the panel spills out of L1 (Zen 4, JDK 25).
+     */
+    static final int KC_MAX = Integer.getInteger("gkd4j.gemm.kc", 96);
+    /** Floats of packed B per column block, 256 KiB by default: a quarter to a half of an L2, leaving room for A and c. */
+    static final int B_BLOCK_FLOATS = Integer.getInteger("gkd4j.gemm.bBlockFloats", 64 * 1024);
     /** Products with at most this many rows of c take the small-M path. */
     static final int SMALL_M = 16;
     /** Work below this many flops per thread is not worth waking another thread for. */
@@ -77,46 +87,59 @@ public final class VectorMatmul {
     /** Computes rows [firstRow, endRow) of one product c[M, N] (+)= op(a)[M, K] · op(b)[K, N] on this thread. */
     static void blocked(float[] a, int aBase, float[] b, int bBase, float[] c, int cBase, int m, int n, int k,
                         boolean transA, boolean transB, boolean accumulate, int firstRow, int endRow) {
+        // K is cut into equal packed blocks, and each packed block into equal sub-blocks, so no block is short
         int rows = endRow - firstRow;
-        int kBlocks = (k + KC_MAX - 1) / KC_MAX;
-        int kcNominal = (k + kBlocks - 1) / kBlocks;
-        int ncMax = Math.max(NR, B_BLOCK_FLOATS / kcNominal / NR * NR);
+        int koNominal = evenSplit(k, KO_MAX);
+        int kcNominal = evenSplit(koNominal, KC_MAX);
+        int ncMax = Math.max(NR, B_BLOCK_FLOATS / koNominal / NR * NR);
         int rowPanels = (rows + MR - 1) / MR;
         Scratch scratch = SCRATCH.get();
-        float[] ap = scratch.packedA(rowPanels * MR * kcNominal);
-        float[] bp = scratch.packedB(kcNominal * ((Math.min(ncMax, n) + NR - 1) / NR) * NR);
+        float[] ap = scratch.packedA(rowPanels * MR * koNominal);
+        float[] bp = scratch.packedB(koNominal * ((Math.min(ncMax, n) + NR - 1) / NR) * NR);
         float[] tile = scratch.tile;
+        float[] ax = scratch.expandedA(MR * kcNominal * GemmMicroKernel.LANES);
 
-        for (int p0 = 0; p0 < k; p0 += kcNominal) {
-            int kc = Math.min(kcNominal, k - p0);
-            boolean add = accumulate || p0 > 0;
+        for (int po = 0; po < k; po += koNominal) {
+            int ko = Math.min(koNominal, k - po);
 
             // pack this thread's rows of A for the k block once; they are reused by every column block
-            GemmPacking.packA(a, aBase, m, k, transA, firstRow, rows, p0, kc, ap, 0);
+            GemmPacking.packA(a, aBase, m, k, transA, firstRow, rows, po, ko, ap, 0);
 
             for (int col0 = 0; col0 < n; col0 += ncMax) {
                 int cols = Math.min(ncMax, n - col0);
-                GemmPacking.packB(b, bBase, k, n, transB, p0, kc, col0, cols, bp);
+                GemmPacking.packB(b, bBase, k, n, transB, po, ko, col0, cols, bp);
 
-                // each A micro-panel stays in L1 while it sweeps the packed B block in L2
                 for (int r = 0; r < rowPanels; r++) {
                     int row = firstRow + r * MR;
                     int validRows = Math.min(MR, endRow - row);
-                    int aOff = r * MR * kc;
-                    for (int q = 0; q * NR < cols; q++) {
-                        int col = col0 + q * NR;
-                        int validCols = Math.min(NR, n - col);
-                        int bOff = q * kc * NR;
-                        if (validRows == MR && validCols == NR) {
-                            GemmMicroKernel.tile(ap, aOff, bp, bOff, NR, kc, c, cBase + row * n + col, n, add);
-                        } else {
-                            GemmMicroKernel.tile(ap, aOff, bp, bOff, NR, kc, tile, 0, NR, false);
-                            mergeTile(tile, validRows, validCols, c, cBase + row * n + col, n, add);
+
+                    // per k sub-block: expand the A micro-panel (kept in L1), then sweep it across the B block
+                    for (int pc = 0; pc < ko; pc += kcNominal) {
+                        int kc = Math.min(kcNominal, ko - pc);
+                        boolean add = accumulate || po + pc > 0;
+                        GemmMicroKernel.expand(ap, r * MR * ko + pc * MR, kc, ax);
+                        for (int q = 0; q * NR < cols; q++) {
+                            int col = col0 + q * NR;
+                            int validCols = Math.min(NR, n - col);
+                            int bOff = q * ko * NR + pc * NR;
+                            int cOff = cBase + row * n + col;
+                            if (validRows == MR && validCols == NR) {
+                                GemmMicroKernel.tileExpanded(ax, bp, bOff, NR, kc, c, cOff, n, add);
+                            } else {
+                                GemmMicroKernel.tileExpanded(ax, bp, bOff, NR, kc, tile, 0, NR, false);
+                                mergeTile(tile, validRows, validCols, c, cOff, n, add);
+                            }
                         }
                     }
                 }
             }
         }
+    }
+
+    /** Returns the length of the blocks when [0, length) is cut into the fewest equal blocks of at most max. */
+    static int evenSplit(int length, int max) {
+        int blocks = (length + max - 1) / max;
+        return (length + blocks - 1) / blocks;
     }
 
     /** Stores (or adds, with {@code add}) the valid corner of an MR × NR scratch tile into c. */
@@ -139,6 +162,14 @@ public final class VectorMatmul {
         final float[] tile = new float[MR * NR];
         private float[] packedA = new float[0];
         private float[] packedB = new float[0];
+        private float[] expandedA = new float[0];
+
+        float[] expandedA(int floats) {
+            if (expandedA.length < floats) {
+                expandedA = new float[floats];
+            }
+            return expandedA;
+        }
 
         float[] packedA(int floats) {
             if (packedA.length < floats) {

@@ -12,8 +12,8 @@ import jdk.incubator.vector.VectorOperators;
 import org.gkd4j.tensor.Tensor;
 
 /**
- * Vector API RMSNorm and LayerNorm. Forward and dx run in parallel over rows; the weight and bias gradients,
- * which sum over rows, run in parallel over column ranges so no two threads write the same element.
+ * Vector API RMSNorm and LayerNorm. Forward and dx run in parallel over rows. The weight and bias gradients sum
+ * over rows, so they run in parallel over column ranges and no two threads write the same element.
  */
 final class VectorNorms {
 

@@ -11,7 +11,7 @@ import org.gkd4j.tensor.Tensor;
 /**
  * Vector API rotary position embedding on interleaved pairs. Per row the cos and signed sin of every pair are
  * tabulated once and shared by all heads; a head then turns as y = x ⊙ cos + swap(x) ⊙ sin, where swap exchanges
- * the two lanes of each pair and sin holds (-sin θ, +sin θ) per pair.
+ * the two lanes of each pair and sin is (-sin θ, +sin θ) per pair.
  */
 final class VectorRope {
 

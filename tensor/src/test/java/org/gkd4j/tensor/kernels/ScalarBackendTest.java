@@ -95,7 +95,7 @@ class ScalarBackendTest {
 
     @Test
     void attentionMatchesHandValues() {
-        // B = 1, T = 2, H = G = 1, D = 1: query 1 sees keys 1 and 2 with scores 1 and 2
+        // B = 1, T = 2, H = G = 1, D = 1: query 1 attends to keys 1 and 2 with scores 1 and 2
         Tensor q = Tensor.of(new float[] {1, 1}, 1, 2, 1, 1);
         Tensor k = Tensor.of(new float[] {1, 2}, 1, 2, 1, 1);
         Tensor v = Tensor.of(new float[] {10, 20}, 1, 2, 1, 1);
