@@ -110,9 +110,9 @@ public interface Backend {
     // ---------------------------------------------------------------- rotary position embedding
 
     /**
-     * RoPE in place on x: [N, H, D] (N = B·T rows), rotating each interleaved pair (x[2i], x[2i+1]) of every head
-     * by the angle positions[n] · theta^(-2i/D). positions: [N]. With {@code inverse} the rotation is by the
-     * negative angle, which is the backward pass.
+     * RoPE in place on x: [N, H, D] (N = B·T rows, D even), rotating each interleaved pair (x[2i], x[2i+1]) of
+     * every head by the angle positions[n] · theta^(-2i/D). positions: [N], each ≥ 0. With {@code inverse} the
+     * rotation is by the negative angle, which is the backward pass.
      */
     void rope(Tensor x, int[] positions, float theta, boolean inverse);
 
@@ -122,11 +122,15 @@ public interface Backend {
      * Causal scaled-dot-product attention with grouped-query heads.
      * q: [B, T, H, D]; k, v: [B, T, G, D]; out: [B, T, H, D]; logsumexp: [B, H, T] saved for the backward pass.
      * Query head h reads key/value head h / (H / G). Query t attends to keys s ≤ t with keyMask[b·T + s] true
-     * (keyMask null: all keys valid). scores = q·kᵀ / √D. A query with no valid key outputs zeros.
+     * (keyMask null: all keys valid). scores = q·kᵀ / √D. A query with no valid key outputs zeros and gets
+     * logsumexp -∞, so the backward pass skips it.
      */
     void attention(Tensor q, Tensor k, Tensor v, boolean[] keyMask, Tensor out, Tensor logsumexp);
 
-    /** Backward of {@link #attention}: writes dq, dk, dv from dout, recomputing probabilities from logsumexp. */
+    /**
+     * Backward of {@link #attention}: overwrites dq [B, T, H, D], dk and dv [B, T, G, D] from dout [B, T, H, D],
+     * recomputing the probabilities from logsumexp instead of storing them.
+     */
     void attentionBackward(Tensor q, Tensor k, Tensor v, boolean[] keyMask, Tensor out, Tensor logsumexp,
                            Tensor dout, Tensor dq, Tensor dk, Tensor dv);
 
@@ -140,7 +144,7 @@ public interface Backend {
 
     /**
      * Cross-entropy per row: losses[n] = logsumexp(logits[n]) - logits[n, targets[n]], or 0 where
-     * targets[n] == ignoreIndex. logits: [N, V]; losses: [N].
+     * targets[n] == ignoreIndex. logits: [N, V]; targets: [N], each in [0, V) or ignoreIndex; losses: [N].
      */
     void crossEntropy(Tensor logits, int[] targets, int ignoreIndex, Tensor losses);
 

@@ -1,0 +1,72 @@
+package org.gkd4j.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.gkd4j.gkd.train.TrainConfig;
+
+/** Builds the effective {@link TrainConfig}: the mode's defaults, then a JSON config file, then the command line. */
+public final class ConfigFile {
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    private ConfigFile() {
+    }
+
+    /**
+     * Layers {@code base}, the file (when not null) and the command-line options; the later layer wins.
+     * Raises IllegalArgumentException naming the file and key for an unreadable file, an unknown key or a bad value.
+     */
+    public static TrainConfig merge(TrainConfig base, Path file, ObjectNode commandLine) {
+        ObjectNode merged = JSON.valueToTree(base);
+        if (file != null) {
+            merged.setAll(read(file));
+        }
+        merged.setAll(commandLine);
+        try {
+            return JSON.treeToValue(merged, TrainConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw new IllegalArgumentException("config file " + file + ": unknown key \"" + e.getPropertyName()
+                    + "\"; keys are the long option names without dashes, for example \"batch-size\"");
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("config" + (file == null ? "" : " file " + file) + ": invalid value ("
+                    + e.getOriginalMessage() + ")");
+        }
+    }
+
+    /** Reads a JSON object from {@code file}. */
+    public static ObjectNode read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("config file " + file + " is not found");
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(Files.readString(file));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("config file " + file + " is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("config file " + file + " is not readable: " + e.getMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException("config file " + file + " must hold one JSON object of option names");
+        }
+        return (ObjectNode) node;
+    }
+
+    /** Returns the config as indented JSON, the form written to config.json. */
+    public static String toJson(TrainConfig config) {
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("config: cannot write as JSON", e);
+        }
+    }
+}

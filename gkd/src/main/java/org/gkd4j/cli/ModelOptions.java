@@ -1,0 +1,88 @@
+package org.gkd4j.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.gkd4j.model.Transformer;
+import org.gkd4j.model.checkpoint.Checkpoints;
+import org.gkd4j.model.checkpoint.ModelWeights;
+import org.gkd4j.model.tokenizer.Tokenizer;
+import org.gkd4j.model.tokenizer.Tokenizers;
+import org.gkd4j.tensor.kernels.Parallel;
+import picocli.CommandLine.Option;
+
+/** The model, tokenizer and thread options shared by {@code gkd4j generate} and {@code gkd4j eval}. */
+public final class ModelOptions {
+
+    @Option(names = "--model", paramLabel = "PATH",
+            description = "llama2.c .bin, .safetensors file or Hugging Face directory (default: the shipped stories260K).")
+    Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH",
+            description = "tokenizer.bin or tokenizer.json (default: the one in or beside --model, or stories260K's).")
+    Path tokenizer;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Threads for the forward pass (default 1).")
+    int threads = 1;
+
+    /** The loaded model: weights (possibly Q8_0), the float model over them and the tokenizer. */
+    record Loaded(ModelWeights weights, Transformer transformer, Tokenizer tokenizer) {
+    }
+
+    /**
+     * Loads the model and its tokenizer, checking that they agree on the vocabulary size.
+     *
+     * @throws CliException for a missing or unreadable file, with a message that names it
+     */
+    Loaded load() {
+        if (threads < 1) {
+            throw new CliException("--threads is " + threads + " but must be at least 1");
+        }
+        Parallel.setThreads(threads);
+        ModelWeights weights;
+        try {
+            weights = model == null ? Checkpoints.stories260K() : Checkpoints.load(model);
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            throw new CliException("cannot load --model " + model + ": " + e.getMessage());
+        }
+        Tokenizer loadedTokenizer = loadTokenizer();
+        if (loadedTokenizer.vocabSize() > weights.config().vocabSize()) {
+            throw new CliException("the tokenizer has " + loadedTokenizer.vocabSize() + " tokens but the model's"
+                    + " vocabulary has " + weights.config().vocabSize() + "; pass the tokenizer the model was trained with");
+        }
+        return new Loaded(weights, Transformer.fromWeights(weights), loadedTokenizer);
+    }
+
+    private Tokenizer loadTokenizer() {
+        Path path = tokenizer;
+        if (path == null && model == null) {
+            return Tokenizers.stories260K();
+        }
+        if (path == null) {
+            Path folder = Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
+            for (String name : new String[] {"tokenizer.json", "tokenizer.bin"}) {
+                if (folder != null && Files.isRegularFile(folder.resolve(name))) {
+                    path = folder.resolve(name);
+                    break;
+                }
+            }
+            if (path == null) {
+                throw new CliException("no tokenizer.json or tokenizer.bin found beside --model " + model
+                        + "; pass --tokenizer PATH");
+            }
+        }
+        try {
+            return Tokenizers.load(path);
+        } catch (IllegalArgumentException | IOException | UncheckedIOException e) {
+            throw new CliException("cannot load --tokenizer " + path + ": " + e.getMessage());
+        }
+    }
+
+    /** A user error: the command prints the message and exits with {@link Main#EXIT_USAGE}. */
+    static final class CliException extends RuntimeException {
+        CliException(String message) {
+            super(message);
+        }
+    }
+}

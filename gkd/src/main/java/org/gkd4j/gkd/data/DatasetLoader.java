@@ -1,0 +1,145 @@
+package org.gkd4j.gkd.data;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Reads training data: JSONL with a {@code prompt} and an optional {@code completion} per line, or plain text whose
+ * documents (separated by blank lines) are split into a prompt and its continuation.
+ */
+public final class DatasetLoader {
+
+    /** The shipped TinyStories sample (CDLA-Sharing-1.0), used when no {@code --data} is given. */
+    public static final String TINYSTORIES_RESOURCE = "/org/gkd4j/gkd/data/tinystories/tinystories_valid_first.txt";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private DatasetLoader() {
+    }
+
+    /** Loads a file: JSONL when its name ends in .jsonl or its first non-blank character is '{', else plain text. */
+    public static List<Example> load(Path path, PromptSplit split, TextCodec codec) throws IOException {
+        if (!Files.isRegularFile(path)) {
+            throw new IllegalArgumentException("data file " + path + " is not found or is not a regular file");
+        }
+        if (!Files.isReadable(path)) {
+            throw new IllegalArgumentException("data file " + path + " is not readable; check its permissions");
+        }
+        String text = Files.readString(path, StandardCharsets.UTF_8);
+        boolean jsonl = path.getFileName().toString().endsWith(".jsonl") || text.stripLeading().startsWith("{");
+        List<Example> examples = jsonl ? parseJsonl(text, path.toString()) : parsePlainText(text, split, codec);
+        if (examples.isEmpty()) {
+            throw new IllegalArgumentException("data file " + path + " contains no examples");
+        }
+        return examples;
+    }
+
+    /** Loads the shipped TinyStories sample. */
+    public static List<Example> loadTinyStories(PromptSplit split, TextCodec codec) throws IOException {
+        try (InputStream in = DatasetLoader.class.getResourceAsStream(TINYSTORIES_RESOURCE)) {
+            if (in == null) {
+                throw new IOException("resource " + TINYSTORIES_RESOURCE + " is missing from the class path");
+            }
+            return parsePlainText(new String(in.readAllBytes(), StandardCharsets.UTF_8), split, codec);
+        }
+    }
+
+    /** Parses JSONL; a malformed line raises an error naming its 1-based line number and the field. */
+    public static List<Example> parseJsonl(String text, String source) {
+        List<Example> examples = new ArrayList<>();
+        String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            int lineNumber = i + 1;
+            JsonNode node;
+            try {
+                node = JSON.readTree(line);
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException(source + " line " + lineNumber + ": invalid JSON ("
+                        + e.getOriginalMessage() + "); each line must be an object like {\"prompt\": \"...\"}");
+            }
+            if (node == null || !node.isObject()) {
+                throw new IllegalArgumentException(source + " line " + lineNumber
+                        + ": expected a JSON object with a \"prompt\" field");
+            }
+            JsonNode prompt = node.get("prompt");
+            if (prompt == null || prompt.isNull()) {
+                throw new IllegalArgumentException(source + " line " + lineNumber + ": field \"prompt\" is missing");
+            }
+            if (!prompt.isTextual()) {
+                throw new IllegalArgumentException(source + " line " + lineNumber
+                        + ": field \"prompt\" must be a string but is " + prompt.getNodeType().toString().toLowerCase());
+            }
+            JsonNode completion = node.get("completion");
+            if (completion != null && !completion.isNull() && !completion.isTextual()) {
+                throw new IllegalArgumentException(source + " line " + lineNumber
+                        + ": field \"completion\" must be a string but is "
+                        + completion.getNodeType().toString().toLowerCase());
+            }
+            boolean hasCompletion = completion != null && !completion.isNull();
+            examples.add(new Example(prompt.asText(), hasCompletion ? completion.asText() : null));
+        }
+        return examples;
+    }
+
+    /** Splits plain text into documents on blank lines, then each document into a prompt and its continuation. */
+    public static List<Example> parsePlainText(String text, PromptSplit split, TextCodec codec) {
+        List<Example> examples = new ArrayList<>();
+        for (String document : text.replace("\r\n", "\n").split("\n\\s*\n")) {
+            String story = document.strip().replaceAll("\\s*\n\\s*", " ");
+            if (story.isEmpty()) {
+                continue;
+            }
+            Example example = split.bySentence() ? splitAfterSentence(story) : splitAfterTokens(story, split, codec);
+            if (example != null) {
+                examples.add(example);
+            }
+        }
+        return examples;
+    }
+
+    /** Splits after the first sentence end (. ! ?, with a closing quote kept); null when there is no second part. */
+    static Example splitAfterSentence(String story) {
+        for (int i = 0; i < story.length() - 1; i++) {
+            char c = story.charAt(i);
+            if (c != '.' && c != '!' && c != '?') {
+                continue;
+            }
+            int end = i + 1;
+            while (end < story.length() && (story.charAt(end) == '"' || story.charAt(end) == '\'')) {
+                end++;
+            }
+            if (end < story.length() && Character.isWhitespace(story.charAt(end))) {
+                String prompt = story.substring(0, end);
+                String completion = story.substring(end);
+                return completion.isBlank() ? null : new Example(prompt, completion);
+            }
+        }
+        return null;
+    }
+
+    private static Example splitAfterTokens(String story, PromptSplit split, TextCodec codec) {
+        if (codec == null) {
+            throw new IllegalArgumentException("prompt split " + split + " needs a tokenizer");
+        }
+        int[] ids = codec.encode(story);
+        if (ids.length <= split.promptTokens()) {
+            return null;
+        }
+        String prompt = codec.decode(Arrays.copyOfRange(ids, 0, split.promptTokens()));
+        String completion = codec.decode(Arrays.copyOfRange(ids, split.promptTokens(), ids.length));
+        return new Example(prompt, completion);
+    }
+}

@@ -1,0 +1,155 @@
+package org.gkd4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.gkd4j.model.ModelConfig;
+import org.gkd4j.model.Transformer;
+import org.gkd4j.model.checkpoint.LlamaSafetensors;
+import org.gkd4j.model.checkpoint.ModelWeights;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Invalid input to {@code gkd4j distill}: exit code 2, a message naming the problem, and nothing written. */
+class DistillCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+    private PrintStream savedErr;
+    private PrintStream savedOut;
+
+    @BeforeEach
+    void captureStreams() {
+        savedErr = System.err;
+        savedOut = System.out;
+        System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+        System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restoreStreams() {
+        System.setErr(savedErr);
+        System.setOut(savedOut);
+    }
+
+    private String err() {
+        return errBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private Path out() {
+        return dir.resolve("run");
+    }
+
+    private int distill(String... args) {
+        String[] full = new String[args.length + 3];
+        full[0] = "distill";
+        full[1] = "--output-dir";
+        full[2] = out().toString();
+        System.arraycopy(args, 0, full, 3, args.length);
+        return Main.execute(full);
+    }
+
+    private void assertRejected(int exitCode, String... fragments) {
+        assertEquals(Main.EXIT_USAGE, exitCode, err());
+        for (String fragment : fragments) {
+            assertTrue(err().contains(fragment), "message should contain '" + fragment + "': " + err());
+        }
+        assertFalse(Files.exists(out()), "nothing may be written for invalid input");
+    }
+
+    @Test
+    void helpListsTheOptions() {
+        assertEquals(0, Main.execute("distill", "--help"));
+        String help = outBytes.toString(StandardCharsets.UTF_8);
+        assertTrue(help.contains("--lambda"), help);
+        assertTrue(help.contains("--loss-temperature"), help);
+        assertTrue(help.contains("--resume"), help);
+    }
+
+    @Test
+    void unknownOptionIsRejected() {
+        assertRejected(distill("--lamda", "0.5"), "--lamda");
+    }
+
+    @Test
+    void lambdaAboveOneIsRejected() {
+        assertRejected(distill("--lambda", "1.5"), "--lambda", "1.5", "[0, 1]");
+    }
+
+    @Test
+    void negativeBetaIsRejected() {
+        assertRejected(distill("--beta", "-0.1"), "--beta", "[0, 1]");
+    }
+
+    @Test
+    void unknownDivergenceIsRejected() {
+        assertRejected(distill("--divergence", "kl"), "--divergence", "fkl, rkl, jsd");
+    }
+
+    @Test
+    void missingDataFileIsRejected() {
+        Path missing = dir.resolve("missing.jsonl");
+        assertRejected(distill("--data", missing.toString()), missing.toString(), "not found");
+    }
+
+    @Test
+    void malformedJsonlNamesLineAndField() throws IOException {
+        Path data = Files.writeString(dir.resolve("bad.jsonl"),
+                "{\"prompt\": \"a\", \"completion\": \"b\"}\n{\"prompt\": 7}\n");
+        assertRejected(distill("--data", data.toString()), "line 2", "\"prompt\"");
+    }
+
+    @Test
+    void batchLargerThanDataIsRejected() throws IOException {
+        Path data = Files.writeString(dir.resolve("small.jsonl"),
+                "{\"prompt\": \"a\"}\n{\"prompt\": \"b\"}\n{\"prompt\": \"c\"}\n");
+        assertRejected(distill("--data", data.toString(), "--held-out", "1", "--batch-size", "4"),
+                "--batch-size 4", "2 training examples");
+    }
+
+    @Test
+    void maxNewTokensBeyondContextIsRejected() {
+        assertRejected(distill("--max-new-tokens", "600"), "--max-new-tokens 600", "context length 512");
+    }
+
+    @Test
+    void mismatchedVocabulariesAreRejected() {
+        ModelConfig config = new ModelConfig(16, 1, 2, 1, 32, 600, 512, 10000f, 1e-5f, true);
+        Path student = dir.resolve("student.safetensors");
+        LlamaSafetensors.write(student, ModelWeights.dense(config, Transformer.init(config, 1).namedTensors()));
+        assertRejected(distill("--student", student.toString()),
+                "student has vocab 600 but the teacher has 512: distil only between models that share a tokenizer");
+    }
+
+    @Test
+    void nonEmptyOutputDirIsNotOverwritten() throws IOException {
+        Files.createDirectories(out());
+        Path kept = Files.writeString(out().resolve("notes.txt"), "keep me");
+        assertEquals(Main.EXIT_USAGE, distill(), err());
+        assertTrue(err().contains("--overwrite"), err());
+        assertEquals("keep me", Files.readString(kept));
+    }
+
+    @Test
+    void unknownConfigKeyIsRejected() throws IOException {
+        Path config = Files.writeString(dir.resolve("c.json"), "{\"batch_size\": 4}");
+        assertRejected(distill("--config", config.toString()), "unknown key \"batch_size\"");
+    }
+
+    @Test
+    void resumeWithoutRunIsRejected() {
+        assertRejected(Main.execute("distill", "--resume", out().toString()), "config.json");
+    }
+}

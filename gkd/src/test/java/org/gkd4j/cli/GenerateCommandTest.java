@@ -1,0 +1,109 @@
+package org.gkd4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GenerateCommandTest {
+
+    /** stories260K's greedy continuation from BOS, from llama2.c's doc/stories260K.md. */
+    static final String GREEDY_START = "Once upon a time, there was a little girl named Lily.";
+
+    @TempDir
+    Path folder;
+
+    record Result(int exitCode, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.execute(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void greedyFromBosPrintsGoldenStory() {
+        Result result = run("generate", "--temperature", "0", "--max-new-tokens", "20");
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.out().startsWith(GREEDY_START), result.out());
+    }
+
+    @Test
+    void jsonlOutputHasTokensAndLogprobs() throws IOException {
+        Path prompts = folder.resolve("prompts.jsonl");
+        Files.writeString(prompts, "{\"prompt\": \"Once upon a time\"}\n\n{\"prompt\": \"\"}\n");
+        Result result = run("generate", "--prompts", prompts.toString(), "--format", "jsonl", "--max-new-tokens", "8",
+                "--seed", "3", "--top-k", "20");
+        assertEquals(0, result.exitCode(), result.err());
+        String[] lines = result.out().strip().split("\n");
+        assertEquals(2, lines.length, result.out());
+        JsonNode first = new ObjectMapper().readTree(lines[0]);
+        assertEquals("Once upon a time", first.get("prompt").asText());
+        assertEquals(8, first.get("token_ids").size());
+        assertEquals(8, first.get("logprobs").size());
+        for (JsonNode logprob : first.get("logprobs")) {
+            assertTrue(logprob.asDouble() <= 0, lines[0]);
+        }
+        assertTrue(first.get("completion").isTextual());
+    }
+
+    @Test
+    void sameSeedGivesSameText() {
+        Result first = run("generate", "--prompt", "The dog", "--seed", "7", "--max-new-tokens", "30");
+        Result second = run("generate", "--prompt", "The dog", "--seed", "7", "--max-new-tokens", "30");
+        assertEquals(0, first.exitCode(), first.err());
+        assertEquals(first.out(), second.out());
+        assertTrue(first.out().startsWith("The dog"), first.out());
+    }
+
+    @Test
+    void missingModelFileIsUsageError() {
+        Result result = run("generate", "--model", folder.resolve("absent.bin").toString());
+        assertEquals(Main.EXIT_USAGE, result.exitCode());
+        assertTrue(result.err().contains("absent.bin"), result.err());
+    }
+
+    @Test
+    void malformedPromptLineNamesLineAndField() throws IOException {
+        Path prompts = folder.resolve("bad.jsonl");
+        Files.writeString(prompts, "{\"prompt\": \"ok\"}\n{\"text\": \"no prompt\"}\n");
+        Result result = run("generate", "--prompts", prompts.toString());
+        assertEquals(Main.EXIT_USAGE, result.exitCode());
+        assertTrue(result.err().contains("line 2"), result.err());
+        assertTrue(result.err().contains("\"prompt\""), result.err());
+    }
+
+    @Test
+    void badTopPIsUsageError() {
+        Result result = run("generate", "--top-p", "1.5");
+        assertEquals(Main.EXIT_USAGE, result.exitCode());
+        assertTrue(result.err().contains("topP"), result.err());
+    }
+
+    @Test
+    void unknownFormatIsUsageError() {
+        Result result = run("generate", "--format", "xml");
+        assertEquals(Main.EXIT_USAGE, result.exitCode());
+        assertTrue(result.err().contains("xml"), result.err());
+    }
+}

@@ -1,0 +1,108 @@
+package org.gkd4j.gkd.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DatasetLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void jsonlReadsPromptAndOptionalCompletion() {
+        List<Example> examples = DatasetLoader.parseJsonl(
+                "{\"prompt\": \"Once\", \"completion\": \" upon\"}\n\n{\"prompt\": \"Tom\"}\n", "d.jsonl");
+        assertEquals(2, examples.size());
+        assertEquals(new Example("Once", " upon"), examples.get(0));
+        assertNull(examples.get(1).completion());
+    }
+
+    @Test
+    void jsonlMissingPromptNamesLineAndField() {
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> DatasetLoader.parseJsonl("{\"prompt\": \"a\"}\n{\"completion\": \"b\"}\n", "d.jsonl"));
+        assertTrue(error.getMessage().contains("line 2"), error.getMessage());
+        assertTrue(error.getMessage().contains("\"prompt\""), error.getMessage());
+    }
+
+    @Test
+    void jsonlNonStringCompletionNamesLineAndField() {
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> DatasetLoader.parseJsonl("\n\n{\"prompt\": \"a\", \"completion\": 3}\n", "d.jsonl"));
+        assertTrue(error.getMessage().contains("line 3"), error.getMessage());
+        assertTrue(error.getMessage().contains("\"completion\""), error.getMessage());
+    }
+
+    @Test
+    void jsonlInvalidJsonNamesLine() {
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> DatasetLoader.parseJsonl("{\"prompt\": \"a\"}\n{\"prompt\": \n", "d.jsonl"));
+        assertTrue(error.getMessage().contains("line 2"), error.getMessage());
+    }
+
+    @Test
+    void plainTextSplitsStoriesAfterFirstSentence() {
+        List<Example> examples = DatasetLoader.parsePlainText(
+                "Tom ran. He was \"fast!\" Then he sat.\n\nSue said \"Hi!\" and left. Bye.\n\nNo end here\n",
+                PromptSplit.SENTENCE, null);
+        assertEquals(2, examples.size());
+        assertEquals(new Example("Tom ran.", " He was \"fast!\" Then he sat."), examples.get(0));
+        assertEquals(new Example("Sue said \"Hi!\"", " and left. Bye."), examples.get(1));
+    }
+
+    @Test
+    void plainTextSplitsAfterFirstTokens() {
+        TextCodec words = new TextCodec() {
+            @Override
+            public int[] encode(String text) {
+                return Arrays.stream(text.split(" ")).mapToInt(String::length).toArray();
+            }
+
+            @Override
+            public String decode(int[] ids) {
+                return Arrays.toString(ids);
+            }
+        };
+        List<Example> examples = DatasetLoader.parsePlainText("a bb ccc dddd\n\nx y", new PromptSplit(2), words);
+        assertEquals(List.of(new Example("[1, 2]", "[3, 4]")), examples);
+    }
+
+    @Test
+    void missingFileIsReportedByPath() {
+        Path missing = dir.resolve("nope.jsonl");
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> DatasetLoader.load(missing, PromptSplit.SENTENCE, null));
+        assertTrue(error.getMessage().contains(missing.toString()), error.getMessage());
+    }
+
+    @Test
+    void fileStartingWithBraceIsReadAsJsonl() throws IOException {
+        Path file = Files.writeString(dir.resolve("data.txt"), "{\"prompt\": \"p\", \"completion\": \"c\"}\n");
+        assertEquals(List.of(new Example("p", "c")), DatasetLoader.load(file, PromptSplit.SENTENCE, null));
+    }
+
+    @Test
+    void shippedTinyStoriesLoads() throws IOException {
+        List<Example> examples = DatasetLoader.loadTinyStories(PromptSplit.SENTENCE, null);
+        assertTrue(examples.size() > 500, "stories: " + examples.size());
+        assertTrue(examples.stream().allMatch(Example::hasCompletion));
+    }
+
+    @Test
+    void promptSplitParsesBothForms() {
+        assertEquals(PromptSplit.SENTENCE, PromptSplit.parse("sentence"));
+        assertEquals(new PromptSplit(12), PromptSplit.parse("tokens:12"));
+        assertThrows(IllegalArgumentException.class, () -> PromptSplit.parse("tokens:0"));
+        assertThrows(IllegalArgumentException.class, () -> PromptSplit.parse("words"));
+    }
+}
