@@ -3,6 +3,7 @@ package org.gkd4j.tensor.kernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -14,6 +15,12 @@ public final class VectorMath {
 
     public static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     static final int LANES = SPECIES.length();
+
+    // lane i reads lane i ^ k, for the tree of sumLanes; a swap wider than the vector is never used
+    private static final VectorShuffle<Float> SWAP_1 = swap(1);
+    private static final VectorShuffle<Float> SWAP_2 = swap(2);
+    private static final VectorShuffle<Float> SWAP_4 = swap(4);
+    private static final VectorShuffle<Float> SWAP_8 = swap(8);
 
     /** Elements of work below which a kernel stays on the calling thread (a pool hand-off costs microseconds). */
     static final int PARALLEL_GRAIN = 1 << 14;
@@ -77,15 +84,26 @@ public final class VectorMath {
     }
 
     /**
-     * Returns the sum of the lanes of v, added in lane order. The Javadoc of reduceLanes(ADD) leaves the order of
-     * the additions unspecified, and a compiled reduction can round differently from the interpreted one.
+     * Returns the sum of the lanes of v by a fixed pairwise tree: lane i adds lane i ^ k for k = LANES/2, ..., 2, 1,
+     * then lane 0 is the sum. The Javadoc of reduceLanes(ADD) leaves the order of the additions unspecified, and
+     * its compiled result differed from the interpreted one in our measurement (JDK 25), while this order is fixed.
      */
     public static float sumLanes(FloatVector v) {
-        float sum = 0f;
-        for (int i = 0; i < LANES; i++) {
-            sum += v.lane(i);
+        FloatVector sum = v;
+        if (LANES >= 16) {
+            sum = sum.add(sum.rearrange(SWAP_8));
         }
-        return sum;
+        if (LANES >= 8) {
+            sum = sum.add(sum.rearrange(SWAP_4));
+        }
+        if (LANES >= 4) {
+            sum = sum.add(sum.rearrange(SWAP_2));
+        }
+        return sum.add(sum.rearrange(SWAP_1)).lane(0);
+    }
+
+    private static VectorShuffle<Float> swap(int distance) {
+        return VectorShuffle.fromOp(SPECIES, i -> (i ^ distance) < LANES ? i ^ distance : i);
     }
 
     private static FloatVector constant(float value) {

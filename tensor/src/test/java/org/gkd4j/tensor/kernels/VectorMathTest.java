@@ -55,12 +55,18 @@ class VectorMathTest {
     }
 
     @Test
-    void sumLanesAddsInLaneOrder() {
+    void sumLanesFollowsPairwiseTree() {
         float[] x = lanes(0.1f, 1e7f);
-        float expected = 0f;
-        for (float value : x) {
-            expected += value;
+        x[1] = -3.3e7f;
+        // the documented order: lane i adds lane i ^ k for k = LANES/2 down to 1
+        float[] tree = x.clone();
+        for (int distance = tree.length / 2; distance >= 1; distance /= 2) {
+            float[] next = new float[tree.length];
+            for (int i = 0; i < tree.length; i++) {
+                next[i] = tree[i] + tree[i ^ distance];
+            }
+            tree = next;
         }
-        assertEquals(expected, VectorMath.sumLanes(FloatVector.fromArray(VectorMath.SPECIES, x, 0)));
+        assertEquals(tree[0], VectorMath.sumLanes(FloatVector.fromArray(VectorMath.SPECIES, x, 0)));
     }
 }
