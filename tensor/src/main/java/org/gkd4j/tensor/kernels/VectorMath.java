@@ -40,7 +40,7 @@ public final class VectorMath {
     private static final float EXP_MIN = -87.33f;
 
     /**
-     * Returns exp(x) lane by lane, with relative error below 1e-7 on [-87.33, 88.37]. Inputs below that range
+     * Returns exp(x) lane by lane, with relative error below 2e-7 on [-87.33, 88.37]. Inputs below that range
      * (-∞ included) return 0, and inputs above it return exp(88.37).
      *
      * <p>Only IEEE-exact lane operations (fma, mul, add, compare, bit shifts) are used, so the result is the same
