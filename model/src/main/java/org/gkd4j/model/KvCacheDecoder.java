@@ -23,9 +23,10 @@ import org.gkd4j.tensor.quant.Q8Tensor;
  * Rows that share a call are multiplied together, so the matrix-vector products of batch-1 decoding become small
  * matrix products.
  *
- * <p>Every buffer is allocated once, in the constructor, for at most {@code maxRows} rows per call. Weights are
- * read from the model's tensors on every call (never copied), so a model being trained generates with its
- * current weights. Matrices given in {@code quantized} are used as Q8_0 without being dequantized.
+ * <p>Every buffer is allocated once, in the constructor, for at most {@code maxRows} rows per call. Dense matrices
+ * are copied into a panel layout ({@link PackedMatrix}) that multiplies several rows without horizontal sums, so
+ * after the model's weights change, {@link #refreshWeights} must run before the next call. Matrices given in
+ * {@code quantized} are used as Q8_0 without being dequantized.
  *
  * <p>With more than one thread, the rows of a call are split between threads at slot boundaries, and each
  * thread runs all the layers for its rows: threads only meet once per call, not once per matrix product.
@@ -42,6 +43,8 @@ public final class KvCacheDecoder implements AutoCloseable {
     private final int threads;
     private final Q8Tensor[][] quantized;
     private final Q8Tensor quantizedHead;
+    private final PackedMatrix[][] packed;
+    private final PackedMatrix packedHead;
 
     // activations [maxRows, width]
     private final float[] x;
@@ -53,6 +56,7 @@ public final class KvCacheDecoder implements AutoCloseable {
     private final float[] hb2;
     private final float[][] scores;
     private final float[][] queries;
+    private final boolean pairHeads;
 
     // kvCache: keys transposed [L][S, G, D, contextLength] so that the scores of 8 positions are 8 lanes of one
     // vector; values [L][S, contextLength, G·D]
@@ -103,6 +107,19 @@ public final class KvCacheDecoder implements AutoCloseable {
                 : quantized.get(config.tiedEmbeddings() ? "tok_embeddings" : "output");
         quantizedHead = head != null && DecoderMatmul.q8Supports(head, config.vocabSize(), dim) ? head : null;
 
+        // dense matrices in the panel layout, packed by refreshWeights()
+        boolean pack = PackedMatrix.supported();
+        packed = new PackedMatrix[config.layers()][names.length];
+        for (int l = 0; l < config.layers(); l++) {
+            for (int m = 0; m < names.length; m++) {
+                if (pack && this.quantized[l][m] == null) {
+                    packed[l][m] = new PackedMatrix(shapes[m][0], shapes[m][1]);
+                }
+            }
+        }
+        packedHead = pack && quantizedHead == null ? new PackedMatrix(config.vocabSize(), dim) : null;
+        refreshWeights();
+
         x = new float[maxRows * dim];
         xb = new float[maxRows * dim];
         q = new float[maxRows * dim];
@@ -110,8 +127,9 @@ public final class KvCacheDecoder implements AutoCloseable {
         v = new float[maxRows * kvDim];
         hb = new float[maxRows * hidden];
         hb2 = new float[maxRows * hidden];
-        scores = new float[threads][context];
-        queries = new float[threads][config.headDim()];
+        scores = new float[threads][2 * context];
+        queries = new float[threads][2 * config.headDim()];
+        pairHeads = (config.heads() / config.kvHeads()) % 2 == 0 && config.headDim() % F.length() == 0;
         keyCache = new float[config.layers()][slots * context * kvDim];
         valueCache = new float[config.layers()][slots * context * kvDim];
 
@@ -138,6 +156,24 @@ public final class KvCacheDecoder implements AutoCloseable {
 
     public ModelConfig config() {
         return config;
+    }
+
+    /**
+     * Copies the model's current dense weights into the decoder's panel layout. Call it after the weights change
+     * (an optimizer step); the generator calls it at the start of every generate call.
+     */
+    public void refreshWeights() {
+        for (int l = 0; l < config.layers(); l++) {
+            Tensor[] dense = {model.wq(l), model.wk(l), model.wv(l), model.wo(l), model.w1(l), model.w2(l), model.w3(l)};
+            for (int m = 0; m < dense.length; m++) {
+                if (packed[l][m] != null) {
+                    packed[l][m].pack(dense[m]);
+                }
+            }
+        }
+        if (packedHead != null) {
+            packedHead.pack(model.headWeight().value());
+        }
     }
 
     public int slots() {
@@ -248,12 +284,13 @@ public final class KvCacheDecoder implements AutoCloseable {
 
         for (int l = 0; l < config.layers(); l++) {
             Q8Tensor[] q8 = quantized[l];
+            PackedMatrix[] pk = packed[l];
 
             // attention: q, k, v projections of the normed rows, RoPE, cache write
             rmsNorm(x, xb, model.attentionNorm(l), start, end, dim, eps);
-            matmul(xb, start * dim, n, dim, model.wq(l), q8[0], q, start * dim, dim);
-            matmul(xb, start * dim, n, dim, model.wk(l), q8[1], k, start * kvDim, kvDim);
-            matmul(xb, start * dim, n, dim, model.wv(l), q8[2], v, start * kvDim, kvDim);
+            matmul(xb, start * dim, n, dim, model.wq(l), q8[0], pk[0], q, start * dim, dim);
+            matmul(xb, start * dim, n, dim, model.wk(l), q8[1], pk[1], k, start * kvDim, kvDim);
+            matmul(xb, start * dim, n, dim, model.wv(l), q8[2], pk[2], v, start * kvDim, kvDim);
             for (int r = start; r < end; r++) {
                 rope(q, r * dim, config.heads(), positions[r]);
                 rope(k, r * kvDim, config.kvHeads(), positions[r]);
@@ -269,17 +306,21 @@ public final class KvCacheDecoder implements AutoCloseable {
 
             // causal attention of each row over its slot's cache, into xb; then the output projection and residual
             for (int r = start; r < end; r++) {
-                attention(l, r, slotOf[r], positions[r], scores[worker], queries[worker]);
+                if (pairHeads) {
+                    attentionPairs(l, r, slotOf[r], positions[r], scores[worker], queries[worker]);
+                } else {
+                    attention(l, r, slotOf[r], positions[r], scores[worker], queries[worker]);
+                }
             }
-            matmul(xb, start * dim, n, dim, model.wo(l), q8[3], q, start * dim, dim);
+            matmul(xb, start * dim, n, dim, model.wo(l), q8[3], pk[3], q, start * dim, dim);
             addInto(q, x, start * dim, n * dim);
 
             // feed-forward: w2 · (silu(w1 · h) ⊙ (w3 · h)) and residual
             rmsNorm(x, xb, model.ffnNorm(l), start, end, dim, eps);
-            matmul(xb, start * dim, n, dim, model.w1(l), q8[4], hb, start * hidden, hidden);
-            matmul(xb, start * dim, n, dim, model.w3(l), q8[6], hb2, start * hidden, hidden);
+            matmul(xb, start * dim, n, dim, model.w1(l), q8[4], pk[4], hb, start * hidden, hidden);
+            matmul(xb, start * dim, n, dim, model.w3(l), q8[6], pk[6], hb2, start * hidden, hidden);
             swiglu(hb, hb2, start * hidden, n * hidden);
-            matmul(hb, start * hidden, n, hidden, model.w2(l), q8[5], xb, start * dim, dim);
+            matmul(hb, start * hidden, n, hidden, model.w2(l), q8[5], pk[5], xb, start * dim, dim);
             addInto(xb, x, start * dim, n * dim);
         }
 
@@ -297,15 +338,18 @@ public final class KvCacheDecoder implements AutoCloseable {
             while (r + run < end && logitIndex[r + run] == logitIndex[r] + run) {
                 run++;
             }
-            matmul(xb, r * dim, run, dim, head, quantizedHead, logits, logitIndex[r] * vocab, vocab);
+            matmul(xb, r * dim, run, dim, head, quantizedHead, packedHead, logits, logitIndex[r] * vocab, vocab);
             r += run;
         }
     }
 
+    /** out [rows, o] = input [rows, c] · weightᵀ, from the Q8_0 matrix, else the packed one, else the tensor. */
     private static void matmul(float[] input, int inputOff, int rows, int c, Tensor weight, Q8Tensor quantizedWeight,
-                               float[] out, int outOff, int o) {
+                               PackedMatrix packedWeight, float[] out, int outOff, int o) {
         if (quantizedWeight != null) {
             DecoderMatmul.q8(input, inputOff, rows, c, quantizedWeight, 0, o, out, outOff, o);
+        } else if (packedWeight != null) {
+            packedWeight.multiply(input, inputOff, rows, out, outOff, o);
         } else {
             DecoderMatmul.dense(input, inputOff, rows, c, weight.data(), weight.offset(), 0, o, out, outOff, o);
         }
@@ -369,6 +413,20 @@ public final class KvCacheDecoder implements AutoCloseable {
             }
             FloatVector maxes = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
             int t = 0;
+            // two blocks of positions at a time, so two FMA chains run side by side
+            for (; t + lanes < lengthVec; t += 2 * lanes) {
+                FloatVector acc0 = FloatVector.zero(F);
+                FloatVector acc1 = FloatVector.zero(F);
+                for (int d = 0; d < headDim; d++) {
+                    FloatVector query = FloatVector.broadcast(F, scaledQuery[d]);
+                    int row = keyBase + d * context + t;
+                    acc0 = FloatVector.fromArray(F, keys, row).fma(query, acc0);
+                    acc1 = FloatVector.fromArray(F, keys, row + lanes).fma(query, acc1);
+                }
+                acc0.intoArray(att, t);
+                acc1.intoArray(att, t + lanes);
+                maxes = maxes.max(acc0).max(acc1);
+            }
             for (; t < lengthVec; t += lanes) {
                 FloatVector acc = FloatVector.zero(F);
                 for (int d = 0; d < headDim; d++) {
@@ -396,11 +454,23 @@ public final class KvCacheDecoder implements AutoCloseable {
             int valueBase = slot * context * kvDim + kvHead * headDim;
             if (headDim % lanes == 0) {
                 for (int d = 0; d < headDim; d += lanes) {
-                    FloatVector acc = FloatVector.zero(F);
-                    for (int s = 0; s < length; s++) {
-                        acc = FloatVector.fromArray(F, values, valueBase + s * kvDim + d).fma(FloatVector.broadcast(F, att[s]), acc);
+                    // four positions at a time into four accumulators, so the FMAs do not wait on each other
+                    FloatVector acc0 = FloatVector.zero(F);
+                    FloatVector acc1 = FloatVector.zero(F);
+                    FloatVector acc2 = FloatVector.zero(F);
+                    FloatVector acc3 = FloatVector.zero(F);
+                    int s = 0;
+                    for (; s + 3 < length; s += 4) {
+                        int row = valueBase + s * kvDim + d;
+                        acc0 = FloatVector.fromArray(F, values, row).fma(FloatVector.broadcast(F, att[s]), acc0);
+                        acc1 = FloatVector.fromArray(F, values, row + kvDim).fma(FloatVector.broadcast(F, att[s + 1]), acc1);
+                        acc2 = FloatVector.fromArray(F, values, row + 2 * kvDim).fma(FloatVector.broadcast(F, att[s + 2]), acc2);
+                        acc3 = FloatVector.fromArray(F, values, row + 3 * kvDim).fma(FloatVector.broadcast(F, att[s + 3]), acc3);
                     }
-                    acc.mul(invSum).intoArray(xb, outOff + d);
+                    for (; s < length; s++) {
+                        acc0 = FloatVector.fromArray(F, values, valueBase + s * kvDim + d).fma(FloatVector.broadcast(F, att[s]), acc0);
+                    }
+                    acc0.add(acc1).add(acc2.add(acc3)).mul(invSum).intoArray(xb, outOff + d);
                 }
             } else {
                 for (int d = 0; d < headDim; d++) {
@@ -415,6 +485,115 @@ public final class KvCacheDecoder implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * As {@link #attention}, two query heads of one key/value group at a time: each key and value vector loaded from
+     * the cache serves both heads, which halves the cache reads that dominate long contexts at large batch.
+     * Needs an even group size and D a multiple of the vector length. att: [2·T], scaledQuery: [2·D].
+     */
+    private void attentionPairs(int layer, int r, int slot, int position, float[] att, float[] scaledQuery) {
+        int headDim = config.headDim();
+        int kvDim = config.kvDim();
+        int context = config.contextLength();
+        int groupSize = config.heads() / config.kvHeads();
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        float[] keys = keyCache[layer];
+        float[] values = valueCache[layer];
+        int length = position + 1;
+        int lanes = F.length();
+        int lengthVec = F.loopBound(length);
+        for (int h = 0; h < config.heads(); h += 2) {
+            int qOff = r * config.dim() + h * headDim;
+            int kvHead = h / groupSize;
+            int keyBase = (slot * kvDim + kvHead * headDim) * context;
+            for (int d = 0; d < 2 * headDim; d++) {
+                scaledQuery[d] = q[qOff + d] * scale;
+            }
+
+            // scores of both heads: att[0..T) for head h, att[T..2T) for head h + 1
+            FloatVector maxesA = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            FloatVector maxesB = maxesA;
+            int t = 0;
+            for (; t < lengthVec; t += lanes) {
+                FloatVector accA = FloatVector.zero(F);
+                FloatVector accB = FloatVector.zero(F);
+                for (int d = 0; d < headDim; d++) {
+                    FloatVector key = FloatVector.fromArray(F, keys, keyBase + d * context + t);
+                    accA = key.fma(FloatVector.broadcast(F, scaledQuery[d]), accA);
+                    accB = key.fma(FloatVector.broadcast(F, scaledQuery[headDim + d]), accB);
+                }
+                accA.intoArray(att, t);
+                accB.intoArray(att, context + t);
+                maxesA = maxesA.max(accA);
+                maxesB = maxesB.max(accB);
+            }
+            float maxA = maxesA.reduceLanes(VectorOperators.MAX);
+            float maxB = maxesB.reduceLanes(VectorOperators.MAX);
+            for (; t < length; t++) {
+                float dotA = 0f;
+                float dotB = 0f;
+                for (int d = 0; d < headDim; d++) {
+                    float key = keys[keyBase + d * context + t];
+                    dotA += scaledQuery[d] * key;
+                    dotB += scaledQuery[headDim + d] * key;
+                }
+                att[t] = dotA;
+                att[context + t] = dotB;
+                maxA = Math.max(maxA, dotA);
+                maxB = Math.max(maxB, dotB);
+            }
+
+            // softmax of each head
+            float invSumA = 1f / expShifted(att, 0, length, maxA);
+            float invSumB = 1f / expShifted(att, context, length, maxB);
+
+            // weighted sums of the shared values, two positions at a time
+            int outOff = r * config.dim() + h * headDim;
+            int valueBase = slot * context * kvDim + kvHead * headDim;
+            for (int d = 0; d < headDim; d += lanes) {
+                FloatVector accA0 = FloatVector.zero(F);
+                FloatVector accA1 = FloatVector.zero(F);
+                FloatVector accB0 = FloatVector.zero(F);
+                FloatVector accB1 = FloatVector.zero(F);
+                int s = 0;
+                for (; s + 1 < length; s += 2) {
+                    int row = valueBase + s * kvDim + d;
+                    FloatVector value0 = FloatVector.fromArray(F, values, row);
+                    FloatVector value1 = FloatVector.fromArray(F, values, row + kvDim);
+                    accA0 = value0.fma(FloatVector.broadcast(F, att[s]), accA0);
+                    accB0 = value0.fma(FloatVector.broadcast(F, att[context + s]), accB0);
+                    accA1 = value1.fma(FloatVector.broadcast(F, att[s + 1]), accA1);
+                    accB1 = value1.fma(FloatVector.broadcast(F, att[context + s + 1]), accB1);
+                }
+                if (s < length) {
+                    FloatVector value = FloatVector.fromArray(F, values, valueBase + s * kvDim + d);
+                    accA0 = value.fma(FloatVector.broadcast(F, att[s]), accA0);
+                    accB0 = value.fma(FloatVector.broadcast(F, att[context + s]), accB0);
+                }
+                accA0.add(accA1).mul(invSumA).intoArray(xb, outOff + d);
+                accB0.add(accB1).mul(invSumB).intoArray(xb, outOff + headDim + d);
+            }
+        }
+    }
+
+    /** Replaces att[off..off + length) by exp(att - max) and returns their sum. */
+    private static float expShifted(float[] att, int off, int length, float max) {
+        int bound = F.loopBound(length);
+        FloatVector sums = FloatVector.zero(F);
+        int t = 0;
+        for (; t < bound; t += F.length()) {
+            FloatVector e = FloatVector.fromArray(F, att, off + t).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(att, off + t);
+            sums = sums.add(e);
+        }
+        float sum = sums.reduceLanes(VectorOperators.ADD);
+        for (; t < length; t++) {
+            float e = (float) Math.exp(att[off + t] - max);
+            att[off + t] = e;
+            sum += e;
+        }
+        return sum;
     }
 
     /** Replaces att[0..length) by exp(att - max) and returns their sum. */

@@ -36,6 +36,11 @@ public final class SequenceScorer implements AutoCloseable {
         }
     }
 
+    /** Rereads the model's weights; call it after they change (the scorer reads them once, when it is made). */
+    public void refreshWeights() {
+        decoder.refreshWeights();
+    }
+
     /**
      * Returns log p(ids[i] | ids[..i]) for i = 1..n-1 (n-1 values; the first token, usually BOS, is only context).
      */

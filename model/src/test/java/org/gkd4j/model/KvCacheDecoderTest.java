@@ -11,15 +11,27 @@ class KvCacheDecoderTest {
     // head size 10 and hidden 37 leave vector tails in every product; 6 heads over 2 kv heads is grouped attention
     static final ModelConfig CONFIG = new ModelConfig(60, 2, 6, 2, 37, 53, 32, 10000f, 1e-5f, false);
 
+    // head size 8 and 2 query heads per kv head take the paired-head attention path
+    static final ModelConfig PAIRED = new ModelConfig(32, 2, 4, 2, 40, 37, 48, 10000f, 1e-5f, true);
+
     @Test
     void prefillLogitsMatchReference() {
-        Transformer model = Transformer.init(CONFIG, 7);
+        checkPrefill(CONFIG, 7);
+    }
+
+    @Test
+    void pairedHeadPrefillMatchesReference() {
+        checkPrefill(PAIRED, 8);
+    }
+
+    private static void checkPrefill(ModelConfig config, long seed) {
+        Transformer model = Transformer.init(config, seed);
         scaleUp(model);
-        int[] ids = {1, 5, 9, 52, 0, 17, 33, 8, 8, 40};
-        double[][] expected = ReferenceForward.logits(CONFIG, model.namedTensors(), ids);
+        int[] ids = {1, 5, 9, 36, 0, 17, 33, 8, 8, 30, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+        double[][] expected = ReferenceForward.logits(config, model.namedTensors(), ids);
 
         int n = ids.length;
-        float[] logits = new float[n * CONFIG.vocabSize()];
+        float[] logits = new float[n * config.vocabSize()];
         int[] slots = new int[n];
         int[] positions = new int[n];
         int[] logitIndex = new int[n];
@@ -27,12 +39,12 @@ class KvCacheDecoderTest {
             positions[t] = t;
             logitIndex[t] = t;
         }
-        try (KvCacheDecoder decoder = new KvCacheDecoder(model, null, 1, 16, 1)) {
+        try (KvCacheDecoder decoder = new KvCacheDecoder(model, null, 1, 32, 1)) {
             decoder.forward(n, ids, slots, positions, logitIndex, logits);
         }
         for (int t = 0; t < n; t++) {
-            for (int v = 0; v < CONFIG.vocabSize(); v++) {
-                assertEquals(expected[t][v], logits[t * CONFIG.vocabSize() + v], 2e-4, "t " + t + " v " + v);
+            for (int v = 0; v < config.vocabSize(); v++) {
+                assertEquals(expected[t][v], logits[t * config.vocabSize() + v], 2e-4, "t " + t + " v " + v);
             }
         }
     }
@@ -93,6 +105,66 @@ class KvCacheDecoderTest {
                         sum += (double) x[n * c + k] * w[j * c + k];
                     }
                     assertEquals(sum, out[n * o + j], 1e-4 * Math.sqrt(c), "shape " + java.util.Arrays.toString(shape));
+                }
+            }
+        }
+    }
+
+    @Test
+    void packedMatmulMatchesReferenceOnOddShapes() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(4);
+        // rows 1..9 cover the 4-row tiles and their tails; 29 and 53 outputs leave partial panels
+        for (int[] shape : new int[][] {{1, 7, 5}, {2, 64, 29}, {4, 37, 53}, {5, 172, 64}, {9, 16, 24}, {3, 8, 8}}) {
+            int rows = shape[0];
+            int c = shape[1];
+            int o = shape[2];
+            float[] x = new float[rows * c];
+            float[] w = new float[o * c];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) random.nextGaussian();
+            }
+            PackedMatrix packed = new PackedMatrix(o, c);
+            packed.pack(org.gkd4j.tensor.Tensor.of(w, o, c));
+            float[] out = new float[rows * (o + 3)];
+            java.util.Arrays.fill(out, 99f);
+            packed.multiply(x, 0, rows, out, 0, o + 3);
+            for (int n = 0; n < rows; n++) {
+                for (int j = 0; j < o; j++) {
+                    double sum = 0;
+                    for (int k = 0; k < c; k++) {
+                        sum += (double) x[n * c + k] * w[j * c + k];
+                    }
+                    assertEquals(sum, out[n * (o + 3) + j], 1e-4 * Math.sqrt(c), "shape " + java.util.Arrays.toString(shape));
+                }
+                for (int j = o; j < o + 3; j++) {
+                    assertEquals(99f, out[n * (o + 3) + j], "padding past row " + n + " must stay untouched");
+                }
+            }
+        }
+    }
+
+    @Test
+    void refreshWeightsPicksUpChangedWeights() {
+        Transformer model = Transformer.init(CONFIG, 8);
+        scaleUp(model);
+        int[] ids = {2, 4, 6};
+        try (KvCacheDecoder decoder = new KvCacheDecoder(model, null, 1, 4, 1)) {
+            for (var parameter : model.parameters()) {
+                float[] data = parameter.value().data();
+                for (int i = 0; i < data.length; i++) {
+                    data[i] *= -0.5f;
+                }
+            }
+            decoder.refreshWeights();
+            float[] logits = new float[3 * CONFIG.vocabSize()];
+            decoder.forward(3, ids, new int[3], new int[] {0, 1, 2}, new int[] {0, 1, 2}, logits);
+            double[][] expected = ReferenceForward.logits(CONFIG, model.namedTensors(), ids);
+            for (int t = 0; t < 3; t++) {
+                for (int v = 0; v < CONFIG.vocabSize(); v++) {
+                    assertEquals(expected[t][v], logits[t * CONFIG.vocabSize() + v], 2e-4, "t " + t);
                 }
             }
         }

@@ -13,8 +13,8 @@ import org.gkd4j.model.sampling.SamplingOptions;
  * hidden 172, vocab 512, context 512). It runs batch 1 and 16 on 1 and 2 threads, greedy from BOS without a stop
  * token, and counts 256 tokens per sequence (BOS and 255 generated).
  *
- * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/classes:... GenerationThroughput [repeats [batches [threads]]]},
- * for example {@code GenerationThroughput 5 1,16 1,2}.
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/classes:... GenerationThroughput [repeats [batches [threads
+ * [newTokens]]]]}, for example {@code GenerationThroughput 5 1,16 1,2 255}.
  */
 public final class GenerationThroughput {
 
@@ -36,7 +36,8 @@ public final class GenerationThroughput {
             threadCounts = java.util.Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray();
         }
         Transformer model = Transformer.fromWeights(Checkpoints.stories260K());
-        SamplingOptions options = SamplingOptions.greedy(255, -1);
+        int newTokens = args.length > 3 ? Integer.parseInt(args[3]) : 255;
+        SamplingOptions options = SamplingOptions.greedy(newTokens, -1);
         for (int round = 0; round < 2; round++) {
             // round 0 warms the JIT up on every configuration and prints nothing
             measure(model, options, round == 0 ? 1 : repeats, round == 1);

@@ -82,10 +82,10 @@ public final class CrossEntropyLoss {
             Tape.record(output, () -> {
                 float outputGrad = output.grad().get(0);
                 if (dHidden != null) {
-                    DistillationLoss.addScaled(outputGrad, dHidden, hidden.gradOrZeros());
+                    Kernels.axpy(outputGrad, dHidden, hidden.gradOrZeros());
                 }
                 if (dHead != null) {
-                    DistillationLoss.addScaled(outputGrad, dHead, head.gradOrZeros());
+                    Kernels.axpy(outputGrad, dHead, head.gradOrZeros());
                 }
             });
         }
@@ -102,7 +102,7 @@ public final class CrossEntropyLoss {
             max = Math.max(max, z[offset + i]);
         }
         double sum = VectorMath.exp(z, offset, max, 1f, scratch, 0, v);
-        double loss = max + Math.log(sum) - z[offset + target];
+        double loss = max + StrictMath.log(sum) - z[offset + target];
         if (!Float.isNaN(gradScale)) {
             float scale = (float) (gradScale / sum);
             for (int i = 0; i < v; i++) {

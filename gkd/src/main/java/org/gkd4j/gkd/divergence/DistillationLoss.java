@@ -70,23 +70,11 @@ public final class DistillationLoss {
 
         void accumulate(float outputGrad) {
             if (dHidden != null) {
-                addScaled(outputGrad, dHidden, hidden.gradOrZeros());
+                Kernels.axpy(outputGrad, dHidden, hidden.gradOrZeros());
             }
             if (dHead != null) {
-                addScaled(outputGrad, dHead, head.gradOrZeros());
+                Kernels.axpy(outputGrad, dHead, head.gradOrZeros());
             }
-        }
-    }
-
-    /** y += alpha·x over same-size tensors. */
-    static void addScaled(float alpha, Tensor x, Tensor y) {
-        // NOTE: a plain loop because Kernels.axpy has no backend implementation yet on this branch
-        float[] xs = x.data();
-        float[] ys = y.data();
-        int xo = x.offset();
-        int yo = y.offset();
-        for (int i = 0; i < x.size(); i++) {
-            ys[yo + i] += alpha * xs[xo + i];
         }
     }
 

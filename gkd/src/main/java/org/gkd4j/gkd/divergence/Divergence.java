@@ -18,8 +18,9 @@ import java.util.Locale;
  *   <li>{@link TotalVariation}: ½ Σ |T − S|.</li>
  * </ul>
  *
- * <p>The loss is not multiplied by τ²: like the GKD paper and TRL's GKD trainer, the value is the divergence
- * itself, and its gradient with respect to the raw student logits z_S carries the 1/τ factor of z_S/τ.
+ * <p>The loss is not multiplied by τ²: the value is the divergence itself, and its gradient with respect to the
+ * raw student logits z_S carries the 1/τ factor of z_S/τ. A caller that wants the τ² scaling of classic
+ * distillation multiplies the loss itself.
  * The kernels are {@link DivergenceKernel} (Vector API) and {@link DivergenceReference} (scalar, double).
  */
 public sealed interface Divergence {

@@ -9,10 +9,11 @@ import jdk.incubator.vector.VectorSpecies;
  * [V] and teacher logits z_T [V] at temperature τ. Same math as {@link DivergenceReference} (see there for u);
  * float lanes, with sums gathered per block of {@value #BLOCK} entries into doubles.
  *
- * <p>Four passes over V: (1) both maxima; (2) exp((z − max)/τ) of both rows into the scratch buffer and their sums;
- * (3) the loss terms and u = ∂D/∂s, u into the gradient row and S into the scratch; (4) the gradient
- * (u − S·Σu)·scale/τ. Passes 3 and 4 read only the scratch and the gradient, so a row costs two exponentials per
- * entry, plus one exp and one log1p for the divergences with a mixture M.
+ * <p>Passes over V: (1) both maxima; (2) exp((z − max)/τ) of both rows into the scratch buffer and their sums;
+ * (3a) for JSD and the skew divergences only, the mixture log m (one exp and one log1p per entry, and one more
+ * exp for the ratio T/M or S/M of the skew divergences); (3) the loss terms and u = ∂D/∂s, u into the gradient
+ * row and S into the scratch; (4) the gradient (u − S·Σu)·scale/τ. Pass 3 reuses the exponentials of pass 2, so
+ * forward KL, reverse KL and total variation cost two exponentials per entry.
  */
 public final class DivergenceKernel {
 
@@ -61,8 +62,8 @@ public final class DivergenceKernel {
         // pass 2: unnormalised probabilities exp((z − max)/τ), students in scratch[0, v), teachers in [v, 2v)
         double sumS = VectorMath.exp(student, studentOffset, maxS, invTau, scratch, 0, v);
         double sumT = VectorMath.exp(teacher, teacherOffset, maxT, invTau, scratch, v, v);
-        Row row = new Row(maxS, maxT, invTau, (float) (1 / sumS), (float) (1 / sumT), (float) Math.log(sumS),
-                (float) Math.log(sumT));
+        Row row = new Row(maxS, maxT, invTau, (float) (1 / sumS), (float) (1 / sumT), (float) StrictMath.log(sumS),
+                (float) StrictMath.log(sumT));
 
         // pass 3: loss terms and u
         double[] sums = new double[2];
@@ -105,8 +106,8 @@ public final class DivergenceKernel {
         Pass pass = new Pass(row, student, studentOffset, teacher, teacherOffset, v, gradient, gradOffset, scratch);
         int upper = F.loopBound(v);
         float p = (float) param;
-        float logP = (float) Math.log(param);
-        float log1mP = (float) Math.log1p(-param);
+        float logP = (float) StrictMath.log(param);
+        float log1mP = (float) StrictMath.log1p(-param);
         switch (kind) {
             case DivergenceReference.FORWARD_KL -> forwardKl(pass, upper);
             case DivergenceReference.REVERSE_KL -> reverseKl(pass, upper);
@@ -157,6 +158,7 @@ public final class DivergenceKernel {
         final float[] gradient;
         final int gradOffset;
         final float[] scratch;
+        final float[] lanes = new float[LANES];
         double loss;
         double sumU;
 
@@ -211,8 +213,8 @@ public final class DivergenceKernel {
         }
 
         void add(FloatVector lossAcc, FloatVector uAcc) {
-            loss += lossAcc.reduceLanes(VectorOperators.ADD);
-            sumU += uAcc.reduceLanes(VectorOperators.ADD);
+            loss += VectorMath.sumLanes(lossAcc, lanes);
+            sumU += VectorMath.sumLanes(uAcc, lanes);
         }
     }
 

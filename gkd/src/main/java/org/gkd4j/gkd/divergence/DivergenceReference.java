@@ -56,7 +56,7 @@ public final class DivergenceReference {
         double[] u = new double[v];
         double[] terms = new double[2];
         for (int i = 0; i < v; i++) {
-            element(kind, param, Math.exp(s[i]), s[i], Math.exp(t[i]), t[i], terms);
+            element(kind, param, StrictMath.exp(s[i]), s[i], StrictMath.exp(t[i]), t[i], terms);
             loss += terms[0];
             u[i] = terms[1];
             sumU += terms[1];
@@ -65,7 +65,7 @@ public final class DivergenceReference {
         // chain rule through log_softmax(z_S/τ)
         if (gradient != null) {
             for (int i = 0; i < v; i++) {
-                gradient[i] = (u[i] - Math.exp(s[i]) * sumU) / tau;
+                gradient[i] = (u[i] - StrictMath.exp(s[i]) * sumU) / tau;
             }
         }
         return loss;
@@ -99,21 +99,21 @@ public final class DivergenceReference {
                 out[1] = out[0];
             }
             case JSD -> {
-                double m = logAddExp(t + Math.log(param), s + Math.log1p(-param));
+                double m = logAddExp(t + StrictMath.log(param), s + StrictMath.log1p(-param));
                 double studentTerm = times(bigS, s - m);
                 out[0] = param * times(bigT, t - m) + (1 - param) * studentTerm;
                 out[1] = (1 - param) * studentTerm;
             }
             case SKEW_KL -> {
-                double m = logAddExp(t + Math.log(param), s + Math.log1p(-param));
+                double m = logAddExp(t + StrictMath.log(param), s + StrictMath.log1p(-param));
                 out[0] = times(bigT, t - m);
-                out[1] = -(1 - param) * times(bigS, Math.exp(t - m));
+                out[1] = -(1 - param) * times(bigS, StrictMath.exp(t - m));
             }
             case SKEW_REVERSE_KL -> {
-                double m = logAddExp(t + Math.log1p(-param), s + Math.log(param));
+                double m = logAddExp(t + StrictMath.log1p(-param), s + StrictMath.log(param));
                 double studentTerm = times(bigS, s - m);
                 out[0] = studentTerm;
-                out[1] = studentTerm - param * times(bigS, Math.exp(s - m));
+                out[1] = studentTerm - param * times(bigS, StrictMath.exp(s - m));
             }
             case TOTAL_VARIATION -> {
                 double diff = bigS - bigT;
@@ -166,7 +166,7 @@ public final class DivergenceReference {
         if (hi == Double.NEGATIVE_INFINITY) {
             return hi;
         }
-        return hi + Math.log1p(Math.exp(-Math.abs(a - b)));
+        return hi + StrictMath.log1p(StrictMath.exp(-Math.abs(a - b)));
     }
 
     private static double[] logSoftmax(double[] logits, double tau) {
@@ -176,9 +176,9 @@ public final class DivergenceReference {
         }
         double sum = 0;
         for (double z : logits) {
-            sum += Math.exp((z - max) / tau);
+            sum += StrictMath.exp((z - max) / tau);
         }
-        double logSum = Math.log(sum);
+        double logSum = StrictMath.log(sum);
         double[] out = new double[logits.length];
         for (int i = 0; i < logits.length; i++) {
             out[i] = (logits[i] - max) / tau - logSum;

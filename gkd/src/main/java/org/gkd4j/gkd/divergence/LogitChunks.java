@@ -5,8 +5,8 @@ import org.gkd4j.tensor.Tensor;
 import org.gkd4j.tensor.kernels.Kernels;
 
 /**
- * Logits of one model for a chunk of rows at a time: hidden rows [N, C] are gathered by index into a chunk
- * [R, C] and multiplied by the output head [V, C], so only [R, V] logits exist at once, never [N, V].
+ * Logits of one model for a chunk of rows at a time. Hidden rows [N, C] are gathered by index into a chunk
+ * [R, C] and multiplied by the output head [V, C]. Only [R, V] logits exist at once, never [N, V].
  */
 final class LogitChunks {
 

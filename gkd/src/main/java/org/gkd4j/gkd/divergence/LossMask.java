@@ -6,8 +6,8 @@ import java.util.Arrays;
  * Which logit positions of a batch [B, T] enter the distillation loss, from positions and lengths only (never
  * token ids: a tokenizer may use one id for both padding and EOS).
  *
- * <p>Sequence b holds its prompt at tokens [start_b, start_b + prompt_b) and its completion at the next
- * completion_b tokens; the completion runs through and including the first EOS, and everything after it (later
+ * <p>Sequence b has its prompt at tokens [start_b, start_b + prompt_b) and its completion at the next
+ * completion_b tokens. The completion runs through and including the first EOS, and everything after it (later
  * tokens, padding) is outside the loss. The logits at position p predict token p + 1, so the kept logit positions
  * are start_b + prompt_b − 1 … start_b + prompt_b + completion_b − 2: exactly the positions that predict the
  * completion tokens. The flattened position of (b, p) is b·T + p.

@@ -3,8 +3,8 @@ package org.gkd4j.gkd.divergence;
 import java.util.Locale;
 
 /**
- * How per-token losses of a batch (or of a whole gradient-accumulation window) become one loss.
- * {@link LossMask#positionWeights} turns each into per-position weights.
+ * The rule that turns the per-token losses of a batch (or of a whole gradient-accumulation window) into one
+ * loss. {@link LossMask#positionWeights} turns each rule into per-position weights.
  */
 public enum Reduction {
     /** Σ over kept tokens / number of kept tokens in the window (the default). */

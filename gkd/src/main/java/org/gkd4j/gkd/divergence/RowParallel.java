@@ -1,7 +1,6 @@
 package org.gkd4j.gkd.divergence;
 
 import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 import org.gkd4j.tensor.kernels.Parallel;
 
 /**
@@ -16,16 +15,9 @@ final class RowParallel {
     private RowParallel() {
     }
 
-    /** Runs body(i) for i in [0, count), split across {@link Parallel#threads()} threads. */
+    /** Runs body(i) for i in [0, count) on the kernel pool ({@link Parallel#forEach}). */
     static void forEach(int count, IntConsumer body) {
-        if (count <= 1 || Parallel.threads() <= 1) {
-            for (int i = 0; i < count; i++) {
-                body.accept(i);
-            }
-            return;
-        }
-        // TODO: run on the shared kernel pool (Parallel.forEach) once it lands; the common pool is used meanwhile.
-        IntStream.range(0, count).parallel().forEach(body);
+        Parallel.forEach(count, body);
     }
 
     /** Returns this thread's scratch of at least {@code length} floats. */

@@ -9,11 +9,11 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Polynomial exp and log1p over float arrays, on the Vector API, for the divergence kernels.
  *
- * <p>NOTE: {@code lanewise(VectorOperators.EXP)} measured about 15 ns per float on JDK 25 (Temurin, x86 AVX2, 2
- * shared cores), against about 0.3 ns for a multiply, so it is not intrinsified on that machine. The functions
- * work on arrays rather than on vectors on purpose: a helper that takes or returns a vector is boxed (about 100
- * bytes per vector) wherever C2 declines to inline it, which happened once the helper had been compiled on its
- * own ("already compiled into a big method") or the loop body passed the node budget.
+ * <p>NOTE: {@code lanewise(VectorOperators.EXP)} measured about 15 ns per float against about 0.3 ns for a multiply
+ * in the same loop (JDK 25 Temurin, x86 AVX2, 2 shared cores), so it is not intrinsified on that machine. The functions
+ * work on arrays rather than on vectors on purpose. A helper that takes or returns a vector is boxed (about 100
+ * bytes per vector) wherever C2 declines to inline it. That happened once the helper had been compiled on its
+ * own ("already compiled into a big method") or once the loop body passed the node budget.
  */
 final class VectorMath {
 
@@ -42,6 +42,7 @@ final class VectorMath {
     static double exp(float[] x, int xOffset, float shift, float scale, float[] out, int outOffset, int n) {
         int upper = F.loopBound(n);
         double sum = 0;
+        float[] lanes = new float[LANES];
         for (int block = 0; block < upper; block += 1024) {
             int end = Math.min(block + 1024, upper);
             FloatVector acc = FloatVector.zero(F);
@@ -70,13 +71,26 @@ final class VectorMath {
                 e.intoArray(out, outOffset + i);
                 acc = acc.add(e);
             }
-            sum += acc.reduceLanes(VectorOperators.ADD);
+            sum += sumLanes(acc, lanes);
         }
         for (int i = upper; i < n; i++) {
             float arg = (x[xOffset + i] - shift) * scale;
-            float e = arg < EXP_MIN ? 0f : (float) Math.exp(arg);
+            float e = arg < EXP_MIN ? 0f : (float) StrictMath.exp(arg);
             out[outOffset + i] = e;
             sum += e;
+        }
+        return sum;
+    }
+
+    /**
+     * Returns the sum of the lanes of acc in lane order, in double. {@code reduceLanes(ADD)} leaves the order open,
+     * and it differed in the last bit between interpreted and compiled code, so a rerun did not repeat bit for bit.
+     */
+    static double sumLanes(FloatVector acc, float[] lanes) {
+        acc.intoArray(lanes, 0);
+        double sum = 0;
+        for (float lane : lanes) {
+            sum += lane;
         }
         return sum;
     }
@@ -101,7 +115,7 @@ final class VectorMath {
             series.mul(z).add(ln2).intoArray(a, offset + i);
         }
         for (int i = upper; i < n; i++) {
-            a[offset + i] = (float) Math.log1p(a[offset + i]);
+            a[offset + i] = (float) StrictMath.log1p(a[offset + i]);
         }
     }
 }

@@ -3,6 +3,7 @@ package org.gkd4j.gkd.train;
 import java.util.Arrays;
 import org.gkd4j.gkd.divergence.Divergence;
 import org.gkd4j.gkd.divergence.DivergenceKernel;
+import org.gkd4j.gkd.divergence.DivergenceReference;
 import org.gkd4j.tensor.Tensor;
 import org.gkd4j.tensor.autograd.Tape;
 import org.gkd4j.tensor.autograd.Var;
@@ -60,8 +61,8 @@ public final class ChunkedDistillationLoss {
             for (int r = 0; r < count; r++) {
                 float weight = positionWeights[start + r];
                 if (weight != 0) {
-                    sum += weight * DivergenceKernel.evaluate(divergence, student, r * vocab, teacher, r * vocab,
-                            vocab, tau, null, 0, 0f, scratch);
+                    sum += weight * rowDivergence(divergence, student, r * vocab, teacher, r * vocab, vocab, tau,
+                            null, 0, 0f, scratch);
                 }
             }
         }
@@ -89,8 +90,8 @@ public final class ChunkedDistillationLoss {
                         Arrays.fill(g, r * vocab, (r + 1) * vocab, 0f);
                         continue;
                     }
-                    DivergenceKernel.evaluate(divergence, student, r * vocab, teacher, r * vocab, vocab, tau, g,
-                            r * vocab, weight * dout, work);
+                    rowDivergence(divergence, student, r * vocab, teacher, r * vocab, vocab, tau, g, r * vocab,
+                            weight * dout, work);
                 }
                 if (studentHidden.requiresGrad()) {
                     Kernels.matmul(gradient, ws, studentHidden.gradOrZeros().rows(start, count), false, false, true);
@@ -101,6 +102,30 @@ public final class ChunkedDistillationLoss {
             }
         });
         return out;
+    }
+
+    /**
+     * Evaluates one row with {@link DivergenceKernel}, or with the double-precision {@link DivergenceReference} when
+     * the process runs on the scalar reference backend. NOTE: the Vector API kernel's lane sums can differ in the
+     * last bit between interpreted and JIT-compiled code, so only the scalar path repeats bit for bit.
+     */
+    static double rowDivergence(Divergence divergence, float[] student, int studentOffset, float[] teacher,
+                                int teacherOffset, int vocab, float tau, float[] gradient, int gradOffset,
+                                float gradScale, float[] scratch) {
+        if (!"scalar".equals(Kernels.backend().name())) {
+            return DivergenceKernel.evaluate(divergence, student, studentOffset, teacher, teacherOffset, vocab, tau,
+                    gradient, gradOffset, gradScale, scratch);
+        }
+        float[] studentRow = Arrays.copyOfRange(student, studentOffset, studentOffset + vocab);
+        float[] teacherRow = Arrays.copyOfRange(teacher, teacherOffset, teacherOffset + vocab);
+        float[] rowGradient = gradient == null ? null : new float[vocab];
+        double value = DivergenceReference.evaluate(divergence, studentRow, teacherRow, tau, rowGradient);
+        if (gradient != null) {
+            for (int i = 0; i < vocab; i++) {
+                gradient[gradOffset + i] = rowGradient[i] * gradScale;
+            }
+        }
+        return value;
     }
 
     private static boolean anyWeight(float[] weights, int start, int count) {

@@ -8,9 +8,9 @@ import org.gkd4j.model.Transformer;
 import org.gkd4j.tensor.autograd.Tape;
 
 /**
- * The held-out evaluation: forward and reverse KL between teacher and student, per token, on the student's own
- * samples (on-policy) and on the data's completions (off-policy), the student's NLL of the data completions, and a
- * few completions of student and teacher side by side. It draws from its own fixed seed, never from the training
+ * The held-out evaluation. It measures forward and reverse KL between teacher and student, per token, on the
+ * student's own samples (on-policy) and on the data's completions (off-policy). It also reports the student's NLL
+ * of the data completions and a few completions of student and teacher side by side. It draws from its own fixed seed, never from the training
  * stream, so evaluating does not change what the training run samples.
  */
 public final class Evaluator {

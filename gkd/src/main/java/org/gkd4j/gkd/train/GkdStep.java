@@ -27,7 +27,7 @@ import org.gkd4j.tensor.autograd.Var;
  */
 public final class GkdStep {
 
-    /** What one step did. */
+    /** The result of one step: its loss, whether it sampled from the student, token counts and mean reward. */
     public record Outcome(double loss, boolean onPolicy, int completionTokens, int totalTokens, double meanReward) {
     }
 
@@ -120,7 +120,7 @@ public final class GkdStep {
                 rewardCount > 0 ? rewardSum / rewardCount : Double.NaN);
     }
 
-    /** The chunked divergence between teacher and student at the loss positions; the teacher runs without gradient. */
+    /** Computes the chunked divergence between teacher and student at the loss positions, the teacher without gradient. */
     private Var divergence(Var studentHidden, SequenceBatch batch, float[] weights) {
         Transformer teacher = setup.teacher();
         Var teacherHidden;
@@ -151,7 +151,7 @@ public final class GkdStep {
     }
 
     /**
-     * The REINFORCE loss −Σ_b (r_b − baseline)·Σ_t log π(y_bt), with each position scaled by the same reduction
+     * Computes the REINFORCE loss −Σ_b (r_b − baseline)·Σ_t log π(y_bt), with each position scaled by the same reduction
      * weight as the divergence so the two terms share a scale. The baseline is the running mean of past steps.
      */
     private Var reinforce(Var hidden, Var head, SequenceBatch batch, float[] weights, double[] rewards) {

@@ -18,6 +18,7 @@ import org.gkd4j.model.checkpoint.LlamaSafetensors;
 import org.gkd4j.model.checkpoint.ModelWeights;
 import org.gkd4j.model.checkpoint.SafetensorsFile;
 import org.gkd4j.tensor.Tensor;
+import org.gkd4j.tensor.autograd.Workspace;
 import org.gkd4j.tensor.kernels.Parallel;
 import org.gkd4j.tensor.optim.AdamW;
 import org.gkd4j.tensor.optim.GradClip;
@@ -110,11 +111,15 @@ public final class GkdTrainer {
              MetricsLog metrics = MetricsLog.open(metricsPath)) {
             Evaluator evaluator = new Evaluator(setup, tokens, studentSampling, teacherSampling);
             GkdStep gkdStep = new GkdStep(setup, tokens, studentSampling, teacherSampling, rewardBaseline);
+            // op outputs and their gradients come from one pool reused every step
+            Workspace workspace = new Workspace();
             ProgressBar progress = new ProgressBar(out, startStep, config.steps(), terminal, Math.max(1, config.steps() / 20));
 
             // step 0 evaluation
             if (startStep == 0 && config.evalEvery() > 0) {
-                firstEval = evaluator.evaluate();
+                try (Workspace.Scope ignored = workspace.step()) {
+                    firstEval = evaluator.evaluate();
+                }
                 lastEval = firstEval;
                 metrics.write(evalLine(0, firstEval));
                 progress.println(describe(0, firstEval));
@@ -126,7 +131,10 @@ public final class GkdTrainer {
                 step++;
 
                 // GKD step, then stop on a non-finite loss before the weights change
-                GkdStep.Outcome outcome = gkdStep.run(order, random);
+                GkdStep.Outcome outcome;
+                try (Workspace.Scope ignored = workspace.step()) {
+                    outcome = gkdStep.run(order, random);
+                }
                 if (!Double.isFinite(outcome.loss())) {
                     throw new TrainingDivergedException("step " + step + ": the loss is " + outcome.loss()
                             + "; stopping without updating the weights. The last good checkpoint is kept in "
@@ -164,7 +172,9 @@ public final class GkdTrainer {
 
                 // evaluation and checkpoint
                 if (config.evalEvery() > 0 && (step % config.evalEvery() == 0 || step == config.steps())) {
-                    lastEval = evaluator.evaluate();
+                    try (Workspace.Scope ignored = workspace.step()) {
+                        lastEval = evaluator.evaluate();
+                    }
                     metrics.write(evalLine(step, lastEval));
                     progress.println(describe(step, lastEval));
                 }
@@ -226,9 +236,10 @@ public final class GkdTrainer {
     }
 
     static String describe(int step, Evaluator.Result result) {
-        return String.format(Locale.ROOT,
-                "eval step %d: on-policy fkl %.4f rkl %.4f | off-policy fkl %.4f rkl %.4f | student nll %.4f (ppl %.2f)",
-                step, result.fklOnPolicy(), result.rklOnPolicy(), result.fklOffPolicy(), result.rklOffPolicy(),
+        String divergences = Double.isNaN(result.rklOnPolicy()) ? "no teacher" : String.format(Locale.ROOT,
+                "on-policy fkl %.4f rkl %.4f | off-policy fkl %.4f rkl %.4f", result.fklOnPolicy(),
+                result.rklOnPolicy(), result.fklOffPolicy(), result.rklOffPolicy());
+        return String.format(Locale.ROOT, "eval step %d: %s | student nll %.4f (ppl %.2f)", step, divergences,
                 result.studentNll(), result.studentPerplexity());
     }
 

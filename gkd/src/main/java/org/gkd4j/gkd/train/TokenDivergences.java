@@ -50,10 +50,10 @@ final class TokenDivergences {
                 positions++;
                 logLikelihood += student[offset + target] - logSumExp(student, offset, vocab);
                 if (teacher != null) {
-                    forward += DivergenceKernel.evaluate(FORWARD_KL, student, offset, teacher, offset, vocab, 1f,
-                            null, 0, 0f, scratch);
-                    reverse += DivergenceKernel.evaluate(REVERSE_KL, student, offset, teacher, offset, vocab, 1f,
-                            null, 0, 0f, scratch);
+                    forward += ChunkedDistillationLoss.rowDivergence(FORWARD_KL, student, offset, teacher, offset,
+                            vocab, 1f, null, 0, 0f, scratch);
+                    reverse += ChunkedDistillationLoss.rowDivergence(REVERSE_KL, student, offset, teacher, offset,
+                            vocab, 1f, null, 0, 0f, scratch);
                 }
             }
         }

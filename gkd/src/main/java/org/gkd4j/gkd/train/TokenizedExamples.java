@@ -19,14 +19,14 @@ public final class TokenizedExamples {
         this.maxNewTokens = maxNewTokens;
     }
 
-    /** BOS and the prompt's first tokens, at most maxPromptTokens in all. */
+    /** Encodes BOS and the prompt's first tokens, at most maxPromptTokens in all. */
     public int[] prompt(Example example) {
         int[] ids = tokenizer.encode(example.prompt(), true, false);
         return ids.length > maxPromptTokens ? Arrays.copyOf(ids, maxPromptTokens) : ids;
     }
 
     /**
-     * The completion's tokens and EOS, cut to maxNewTokens. Leading white space is dropped because the tokenizer
+     * Encodes the completion with EOS, cut to maxNewTokens. Leading white space is dropped because the tokenizer
      * adds its own leading space (the SentencePiece dummy prefix).
      */
     public int[] completion(Example example) {

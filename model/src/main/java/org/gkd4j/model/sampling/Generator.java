@@ -16,8 +16,8 @@ import org.gkd4j.tensor.quant.Q8Tensor;
  * generating each prompt alone (exactly for greedy decoding, and for sampling with the same seed, because
  * sequence i always draws from the i-th split of the seed's random stream).
  *
- * <p>Not thread-safe: one generator per thread. The model's weights are read on every call, so a generator made
- * once keeps following a model under training.
+ * <p>Not thread-safe: one generator per thread. The model's weights are read again at the start of every
+ * {@link #generate} call, so a generator made once keeps following a model under training.
  */
 public final class Generator implements AutoCloseable {
 
@@ -90,6 +90,9 @@ public final class Generator implements AutoCloseable {
             throw new IllegalArgumentException("generate: stop token " + options.stopToken()
                     + " is outside the vocabulary [0, " + config.vocabSize() + ")");
         }
+
+        // the weights may have changed since the last call (a model under training)
+        decoder.refreshWeights();
 
         Generation[] results = new Generation[prompts.length];
         SplittableRandom root = new SplittableRandom(options.seed());

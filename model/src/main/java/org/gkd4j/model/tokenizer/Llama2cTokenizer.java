@@ -120,8 +120,9 @@ public final class Llama2cTokenizer implements Tokenizer {
                     + " but must be positive; this is not a llama2.c tokenizer.bin");
         }
 
-        // tokens until the end of the file or the expected count
-        int capacity = vocabSize >= 0 ? vocabSize : 1024;
+        // tokens until the end of the file or the expected count; each token takes at least 8 bytes, which
+        // bounds the first allocation when vocabSize is wrong
+        int capacity = Math.max(1, Math.min(vocabSize >= 0 ? vocabSize : 1024, file.length / 8 + 1));
         byte[][] pieces = new byte[capacity][];
         float[] scores = new float[capacity];
         int count = 0;

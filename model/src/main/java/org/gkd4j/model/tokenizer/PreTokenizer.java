@@ -33,24 +33,24 @@ sealed interface PreTokenizer {
     }
 
     /**
-     * Split on a pattern. With {@code removeMatches} false (behaviour "Isolated") every match and every gap between
-     * matches is a piece; with true (behaviour "Removed") only the gaps are.
+     * Split on a pattern. Behaviour "Isolated" keeps every match and every gap between matches as pieces. "Removed"
+     * keeps only the gaps, or with invert true only the matches (GPT-4o's tokenizer.json uses the latter).
      */
-    record RegexSplit(Pattern pattern, boolean removeMatches) implements PreTokenizer {
+    record RegexSplit(Pattern pattern, boolean keepMatches, boolean keepGaps) implements PreTokenizer {
         @Override
         public void split(String text, Consumer<String> sink) {
             Matcher matcher = pattern.matcher(text);
             int last = 0;
             while (matcher.find()) {
-                if (matcher.start() > last) {
+                if (keepGaps && matcher.start() > last) {
                     sink.accept(text.substring(last, matcher.start()));
                 }
-                if (!removeMatches && matcher.end() > matcher.start()) {
+                if (keepMatches && matcher.end() > matcher.start()) {
                     sink.accept(text.substring(matcher.start(), matcher.end()));
                 }
                 last = matcher.end();
             }
-            if (last < text.length()) {
+            if (keepGaps && last < text.length()) {
                 sink.accept(text.substring(last));
             }
         }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
  * into a String as UTF-8, and every invalid or incomplete byte sequence becomes U+FFFD.
  *
  * <p>BOS and EOS are control tokens: {@link #decode} and {@link #decodePiece} render them as the empty string.
+ * Implementations are immutable apart from internal caches and safe to share between threads.
  */
 public interface Tokenizer {
 

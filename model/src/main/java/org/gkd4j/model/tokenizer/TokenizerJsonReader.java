@@ -14,13 +14,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 
 /**
  * Reads a Hugging Face tokenizer.json into a {@link ByteLevelBpeTokenizer}.
  *
  * <p>Supported: model type BPE with vocab, merges as "a b" strings or [a, b] arrays, ignore_merges and
  * unk_token; added_tokens; normalizer null, NFC, NFD, NFKC, NFKD or a Sequence of them; pre_tokenizer ByteLevel
- * (add_prefix_space, use_regex), Split (Regex or String pattern, behaviour Isolated or Removed, invert false),
+ * (add_prefix_space, use_regex), Split (Regex or String pattern, behaviour Isolated or Removed, with invert),
  * Digits, or a Sequence of these that ends with ByteLevel.
  *
  * <p>BOS and EOS come from tokenizer_config.json beside the file (bos_token, eos_token) when it has them. Next
@@ -267,13 +268,13 @@ final class TokenizerJsonReader {
                     steps.add(new PreTokenizer.PrefixSpace());
                 }
                 if (node.path("use_regex").asBoolean(true)) {
-                    steps.add(new PreTokenizer.RegexSplit(PreTokenizer.compile(PreTokenizer.GPT2_PATTERN, field), false));
+                    steps.add(new PreTokenizer.RegexSplit(PreTokenizer.compile(PreTokenizer.GPT2_PATTERN, field), true, true));
                 }
             }
             case "Split" -> steps.add(readSplit(node, field));
             case "Digits" -> {
                 String pattern = node.path("individual_digits").asBoolean(false) ? "\\p{N}" : "\\p{N}+";
-                steps.add(new PreTokenizer.RegexSplit(PreTokenizer.compile(pattern, field), false));
+                steps.add(new PreTokenizer.RegexSplit(PreTokenizer.compile(pattern, field), true, true));
             }
             default -> throw error(field + ".type is \"" + type + "\" but only ByteLevel, Split, Digits and Sequence"
                     + " are supported (Metaspace files are SentencePiece-style: use a llama2.c tokenizer.bin)");
@@ -290,21 +291,20 @@ final class TokenizerJsonReader {
         if (pattern.hasNonNull("Regex")) {
             regex = pattern.get("Regex").asText();
         } else if (pattern.hasNonNull("String")) {
-            regex = java.util.regex.Pattern.quote(pattern.get("String").asText());
+            regex = Pattern.quote(pattern.get("String").asText());
         } else {
             throw error(field + ".pattern must be {\"Regex\": ...} or {\"String\": ...}, got " + pattern);
         }
-        if (node.path("invert").asBoolean(false)) {
-            throw error(field + ".invert is true; TODO: support inverted splits");
-        }
+        boolean invert = node.path("invert").asBoolean(false);
         String behavior = node.path("behavior").asText("Isolated");
-        boolean remove = switch (behavior) {
-            case "Isolated" -> false;
-            case "Removed" -> true;
-            default -> throw error(field + ".behavior is " + behavior + " but only Isolated and Removed are"
-                    + " supported; TODO: MergedWithPrevious, MergedWithNext, Contiguous");
-        };
-        return new PreTokenizer.RegexSplit(PreTokenizer.compile(regex, field + ".pattern"), remove);
+        if (!behavior.equals("Isolated") && !behavior.equals("Removed")) {
+            throw error(field + ".behavior is " + behavior + " but only Isolated and Removed are supported;"
+                    + " TODO: MergedWithPrevious, MergedWithNext, Contiguous");
+        }
+        // Isolated keeps both matches and gaps, so invert changes nothing there
+        boolean isolated = behavior.equals("Isolated");
+        Pattern compiled = PreTokenizer.compile(regex, field + ".pattern");
+        return new PreTokenizer.RegexSplit(compiled, isolated || invert, isolated || !invert);
     }
 
     private UnaryOperator<String> readNormalizer(JsonNode node, String field) {

@@ -304,6 +304,16 @@ class ByteLevelBpeTokenizerTest {
     }
 
     @Test
+    void splitRemovedInvertedKeepsOnlyMatches() throws IOException {
+        ByteLevelBpeTokenizer inverted = withPreTokenizer("{\"type\": \"Sequence\", \"pretokenizers\": ["
+                + "{\"type\": \"Split\", \"pattern\": {\"Regex\": \"\\\\p{L}+\"}, \"behavior\": \"Removed\","
+                + " \"invert\": true},"
+                + "{\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"use_regex\": false}]}");
+        // ", " is dropped; "world" has no leading Ġ, so only o r (10) and l d (13) apply: w or ld
+        assertArrayEquals(ids(265, 86, 266, 269), inverted.encode("Hello, world", false, false));
+    }
+
+    @Test
     void ignoreMergesTakesWholeWordFromVocab() throws IOException {
         // without the merge "Hell o", "Hello" (265) is reachable only through ignore_merges
         ObjectMapper mapper = new ObjectMapper();

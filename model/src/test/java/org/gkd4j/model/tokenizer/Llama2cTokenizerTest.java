@@ -96,7 +96,7 @@ class Llama2cTokenizerTest {
     }
 
     @Test
-    void encodeUsesPieceForMultiByteCharInVocabulary() {
+    void encodeMultiByteVocabularyPiece() {
         // U+2019 (right single quotation mark) is piece 468 and "é" piece 485, so no byte fallback for them
         assertArrayEquals(new int[] {1, 410, 468}, tokenizer.encode("\u2019", true, false));
         assertArrayEquals(new int[] {1, 410, 485}, tokenizer.encode("\u00E9", true, false));
