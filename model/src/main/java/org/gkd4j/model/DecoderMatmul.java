@@ -16,8 +16,7 @@ import org.gkd4j.tensor.quant.Q8Tensor;
  */
 final class DecoderMatmul {
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256.length() <= FloatVector.SPECIES_PREFERRED.length()
-            ? FloatVector.SPECIES_256 : FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = RepeatableMath.species();
     private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
     private static final int LANES = F.length();
 
@@ -56,10 +55,10 @@ final class DecoderMatmul {
                     a03 = xv0.fma(wv, a03);
                     a13 = xv1.fma(wv, a13);
                 }
-                float s00 = a00.reduceLanes(VectorOperators.ADD), s01 = a01.reduceLanes(VectorOperators.ADD);
-                float s02 = a02.reduceLanes(VectorOperators.ADD), s03 = a03.reduceLanes(VectorOperators.ADD);
-                float s10 = a10.reduceLanes(VectorOperators.ADD), s11 = a11.reduceLanes(VectorOperators.ADD);
-                float s12 = a12.reduceLanes(VectorOperators.ADD), s13 = a13.reduceLanes(VectorOperators.ADD);
+                float s00 = RepeatableMath.sumLanes(a00), s01 = RepeatableMath.sumLanes(a01);
+                float s02 = RepeatableMath.sumLanes(a02), s03 = RepeatableMath.sumLanes(a03);
+                float s10 = RepeatableMath.sumLanes(a10), s11 = RepeatableMath.sumLanes(a11);
+                float s12 = RepeatableMath.sumLanes(a12), s13 = RepeatableMath.sumLanes(a13);
                 for (int k = cVec; k < c; k++) {
                     float xa = x[x0 + k];
                     float xb = x[x1 + k];
@@ -109,8 +108,8 @@ final class DecoderMatmul {
                 a2 = xv.fma(FloatVector.fromArray(F, w, w2 + k), a2);
                 a3 = xv.fma(FloatVector.fromArray(F, w, w3 + k), a3);
             }
-            float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-            float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+            float s0 = RepeatableMath.sumLanes(a0), s1 = RepeatableMath.sumLanes(a1);
+            float s2 = RepeatableMath.sumLanes(a2), s3 = RepeatableMath.sumLanes(a3);
             for (int k = cVec; k < c; k++) {
                 float xa = x[x0 + k];
                 s0 += xa * w[w0 + k];
@@ -133,7 +132,7 @@ final class DecoderMatmul {
         for (int k = 0; k < cVec; k += LANES) {
             acc = FloatVector.fromArray(F, x, xOff + k).fma(FloatVector.fromArray(F, w, wOff + k), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = RepeatableMath.sumLanes(acc);
         for (int k = cVec; k < c; k++) {
             sum += x[xOff + k] * w[wOff + k];
         }
@@ -175,8 +174,8 @@ final class DecoderMatmul {
                     acc0 = group0.fma(FloatVector.broadcast(F, scales[(q0 + base) / groupSize]), acc0);
                     acc1 = group1.fma(FloatVector.broadcast(F, scales[(q1 + base) / groupSize]), acc1);
                 }
-                out[outRow + o] = acc0.reduceLanes(VectorOperators.ADD);
-                out[outRow + o + 1] = acc1.reduceLanes(VectorOperators.ADD);
+                out[outRow + o] = RepeatableMath.sumLanes(acc0);
+                out[outRow + o + 1] = RepeatableMath.sumLanes(acc1);
             }
             for (; o < oEnd; o++) {
                 int q0 = o * c;

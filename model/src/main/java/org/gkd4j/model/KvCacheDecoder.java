@@ -33,8 +33,7 @@ import org.gkd4j.tensor.quant.Q8Tensor;
  */
 public final class KvCacheDecoder implements AutoCloseable {
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256.length() <= FloatVector.SPECIES_PREFERRED.length()
-            ? FloatVector.SPECIES_256 : FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = RepeatableMath.species();
 
     private final Transformer model;
     private final ModelConfig config;
@@ -139,10 +138,10 @@ public final class KvCacheDecoder implements AutoCloseable {
         ropeSin = new float[context * half];
         for (int pos = 0; pos < context; pos++) {
             for (int i = 0; i < half; i++) {
-                float frequency = (float) (1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / config.headDim()));
+                float frequency = (float) (1.0 / StrictMath.pow(config.ropeTheta(), (2.0 * i) / config.headDim()));
                 float angle = pos * frequency;
-                ropeCos[pos * half + i] = (float) Math.cos(angle);
-                ropeSin[pos * half + i] = (float) Math.sin(angle);
+                ropeCos[pos * half + i] = (float) StrictMath.cos(angle);
+                ropeSin[pos * half + i] = (float) StrictMath.sin(angle);
             }
         }
 
@@ -583,13 +582,13 @@ public final class KvCacheDecoder implements AutoCloseable {
         FloatVector sums = FloatVector.zero(F);
         int t = 0;
         for (; t < bound; t += F.length()) {
-            FloatVector e = FloatVector.fromArray(F, att, off + t).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = RepeatableMath.exp(FloatVector.fromArray(F, att, off + t).sub(max));
             e.intoArray(att, off + t);
             sums = sums.add(e);
         }
-        float sum = sums.reduceLanes(VectorOperators.ADD);
+        float sum = RepeatableMath.sumLanes(sums);
         for (; t < length; t++) {
-            float e = (float) Math.exp(att[off + t] - max);
+            float e = RepeatableMath.exp(att[off + t] - max);
             att[off + t] = e;
             sum += e;
         }
@@ -602,13 +601,13 @@ public final class KvCacheDecoder implements AutoCloseable {
         FloatVector sums = FloatVector.zero(F);
         int t = 0;
         for (; t < bound; t += F.length()) {
-            FloatVector e = FloatVector.fromArray(F, att, t).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = RepeatableMath.exp(FloatVector.fromArray(F, att, t).sub(max));
             e.intoArray(att, t);
             sums = sums.add(e);
         }
-        float sum = sums.reduceLanes(VectorOperators.ADD);
+        float sum = RepeatableMath.sumLanes(sums);
         for (; t < length; t++) {
-            float e = (float) Math.exp(att[t] - max);
+            float e = RepeatableMath.exp(att[t] - max);
             att[t] = e;
             sum += e;
         }
@@ -627,12 +626,12 @@ public final class KvCacheDecoder implements AutoCloseable {
         int i = off;
         for (; i + F.length() <= end; i += F.length()) {
             FloatVector g = FloatVector.fromArray(F, gate, i);
-            FloatVector sigmoidInverse = g.neg().lanewise(VectorOperators.EXP).add(1f);
+            FloatVector sigmoidInverse = RepeatableMath.exp(g.neg()).add(1f);
             g.div(sigmoidInverse).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
         }
         for (; i < end; i++) {
             float g = gate[i];
-            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+            gate[i] = g / (1f + RepeatableMath.exp(-g)) * up[i];
         }
     }
 

@@ -164,18 +164,13 @@ final class PackedMatrix {
 
     private void tile1x1(float[] x, int x0, int panel, float[] out, int out0) {
         int w0 = panel * cols * PANEL;
-        // two accumulators over even and odd columns, so consecutive FMAs do not wait on each other
-        FloatVector even = FloatVector.zero(F);
-        FloatVector odd = FloatVector.zero(F);
-        int c = 0;
-        for (; c + 1 < cols; c += 2) {
-            even = FloatVector.fromArray(F, data, w0 + c * PANEL).fma(FloatVector.broadcast(F, x[x0 + c]), even);
-            odd = FloatVector.fromArray(F, data, w0 + (c + 1) * PANEL).fma(FloatVector.broadcast(F, x[x0 + c + 1]), odd);
+        // one accumulator over c in order, like every other tile, so an output's rounding never depends on which
+        // tile computed it and a batched row gives bit-for-bit the result it gives alone
+        FloatVector acc = FloatVector.zero(F);
+        for (int c = 0; c < cols; c++) {
+            acc = FloatVector.fromArray(F, data, w0 + c * PANEL).fma(FloatVector.broadcast(F, x[x0 + c]), acc);
         }
-        if (c < cols) {
-            even = FloatVector.fromArray(F, data, w0 + c * PANEL).fma(FloatVector.broadcast(F, x[x0 + c]), even);
-        }
-        store(even.add(odd), out, out0, panel * PANEL);
+        store(acc, out, out0, panel * PANEL);
     }
 
     /** Writes the 8 outputs o..o+8 of one row, dropping the zero-padded rows past O. */

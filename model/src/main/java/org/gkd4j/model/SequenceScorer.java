@@ -78,9 +78,9 @@ public final class SequenceScorer implements AutoCloseable {
         }
         double sum = 0;
         for (int v = 0; v < vocab; v++) {
-            sum += Math.exp(logits[off + v] - max);
+            sum += RepeatableMath.exp(logits[off + v] - max);
         }
-        return (float) (logits[off + target] - max - Math.log(sum));
+        return (float) (logits[off + target] - max - StrictMath.log(sum));
     }
 
     @Override

@@ -33,9 +33,9 @@ public final class Generator implements AutoCloseable {
     private final int[] positions;
     private final int[] logitIndex;
 
-    /** Creates a generator for a dense model, batches of up to 64 prompts, on one thread. */
+    /** Creates a generator for a dense model, batches of up to 16 prompts, on one thread. */
     public Generator(Transformer model) {
-        this(model, null, 64, 1);
+        this(model, null, 16, 1);
     }
 
     /**

@@ -3,8 +3,8 @@ package org.gkd4j.model.sampling;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.gkd4j.model.RepeatableMath;
 
 /**
  * Picks the next token from one row of logits [V] by temperature, top-k and top-p (nucleus) sampling, and
@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class Sampler {
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = RepeatableMath.species();
 
     private final int vocab;
     private final SamplingOptions options;
@@ -56,7 +56,7 @@ public final class Sampler {
                 argmax = i;
             }
         }
-        double logNormaliser = max + Math.log(sumExp(logits, off, vocab, max, 1f));
+        double logNormaliser = max + StrictMath.log(sumExp(logits, off, vocab, max, 1f));
 
         int token = options.isGreedy() ? argmax : drawFiltered(logits, off, max, random);
         logprob = (float) (logits[off + token] - logNormaliser);
@@ -72,11 +72,10 @@ public final class Sampler {
         float invTemperature = 1f / options.temperature();
         int bound = F.loopBound(vocab);
         for (int i = 0; i < bound; i += F.length()) {
-            FloatVector.fromArray(F, logits, off + i).sub(max).mul(invTemperature).lanewise(VectorOperators.EXP)
-                    .intoArray(probs, i);
+            RepeatableMath.exp(FloatVector.fromArray(F, logits, off + i).sub(max).mul(invTemperature)).intoArray(probs, i);
         }
         for (int i = bound; i < vocab; i++) {
-            probs[i] = (float) Math.exp((logits[off + i] - max) * invTemperature);
+            probs[i] = RepeatableMath.exp((logits[off + i] - max) * invTemperature);
         }
         double total = 0;
         for (int i = 0; i < vocab; i++) {
@@ -137,21 +136,20 @@ public final class Sampler {
                 break;
             }
         }
-        sampledLogprob = (float) Math.log(probs[token] / keptMass);
+        sampledLogprob = (float) StrictMath.log(probs[token] / keptMass);
         return token;
     }
 
-    /** Returns Σ_i exp((x[off + i] - max)·invTemperature) over i in [0, n), with the Vector API exp. */
+    /** Returns Σ_i exp((x[off + i] - max)·invTemperature) over i in [0, n), repeatable bit for bit. */
     static double sumExp(float[] x, int off, int n, float max, float invTemperature) {
         int bound = F.loopBound(n);
         FloatVector sums = FloatVector.zero(F);
         for (int i = 0; i < bound; i += F.length()) {
-            sums = sums.add(FloatVector.fromArray(F, x, off + i).sub(max).mul(invTemperature)
-                    .lanewise(VectorOperators.EXP));
+            sums = sums.add(RepeatableMath.exp(FloatVector.fromArray(F, x, off + i).sub(max).mul(invTemperature)));
         }
-        double sum = sums.reduceLanes(VectorOperators.ADD);
+        double sum = RepeatableMath.sumLanes(sums);
         for (int i = bound; i < n; i++) {
-            sum += Math.exp((x[off + i] - max) * invTemperature);
+            sum += RepeatableMath.exp((x[off + i] - max) * invTemperature);
         }
         return sum;
     }
@@ -171,7 +169,7 @@ public final class Sampler {
         while (probs[token] == 0f) {
             token--;
         }
-        sampledLogprob = (float) Math.log(probs[token] / total);
+        sampledLogprob = (float) StrictMath.log(probs[token] / total);
         return token;
     }
 

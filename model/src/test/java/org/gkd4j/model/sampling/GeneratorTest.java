@@ -35,7 +35,7 @@ class GeneratorTest {
             for (int i = 0; i < PROMPTS.length; i++) {
                 Generation alone = generator.generate(new int[][] {PROMPTS[i]}, greedy)[0];
                 assertArrayEquals(alone.tokens(), batched[i].tokens(), "prompt " + i);
-                assertArrayEquals(alone.logprobs(), batched[i].logprobs(), 1e-5f, "prompt " + i);
+                assertArrayEquals(alone.logprobs(), batched[i].logprobs(), "prompt " + i + " bit for bit");
             }
         }
     }
