@@ -8,8 +8,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.gkd4j.gkd.divergence.DistillationLoss;
 import org.gkd4j.gkd.divergence.Divergence;
-import org.gkd4j.gkd.train.ChunkedDistillationLoss;
 import org.gkd4j.gkd.train.SequenceBatch;
 import org.gkd4j.model.ModelConfig;
 import org.gkd4j.model.Transformer;
@@ -125,8 +125,8 @@ public final class GkdStepBench {
                     float[] weights = batch.positionWeights("token-mean", batch.lossPositions(), batch.batch());
                     Var studentHidden = student.forwardHidden(batch.ids(), batch.batch(), batch.time(),
                             batch.keyMask(), null);
-                    Var loss = ChunkedDistillationLoss.forward(studentHidden, student.headWeight(), teacherHidden,
-                            teacher.headWeight().detach(), weights, jsd, 1f, CHUNK_ROWS);
+                    Var loss = DistillationLoss.forward(studentHidden, student.headWeight(), teacherHidden.value(),
+                            teacher.headWeight().value(), weights, jsd, 1f, CHUNK_ROWS);
                     loss.backward();
                     GradClip.clipGlobalNorm(student.parameters(), 1f);
                     optimizer.step();

@@ -14,8 +14,9 @@ import org.gkd4j.tensor.kernels.Kernels;
  * {@code chunkRows} rows at a time, so the [N, V] logits of a batch never exist whole; the backward pass recomputes
  * each chunk. The per-row divergence and its gradient come from {@link DivergenceKernel}.
  *
- * <p>NOTE: the trainer's own copy of the fused loss, written because the divergence package had no fused loss when
- * the trainer was built; it should give way to the divergence package's one once that exists.
+ * <p>The trainer uses it on the scalar reference backend, where it evaluates each row with the double-precision
+ * {@link DivergenceReference} so that a run and its resumed copy agree bit for bit. On the vector backend the
+ * trainer uses the faster {@link org.gkd4j.gkd.divergence.DistillationLoss}.
  */
 public final class ChunkedDistillationLoss {
 
@@ -112,7 +113,7 @@ public final class ChunkedDistillationLoss {
     static double rowDivergence(Divergence divergence, float[] student, int studentOffset, float[] teacher,
                                 int teacherOffset, int vocab, float tau, float[] gradient, int gradOffset,
                                 float gradScale, float[] scratch) {
-        if (!"scalar".equals(Kernels.backend().name())) {
+        if (!onScalarBackend()) {
             return DivergenceKernel.evaluate(divergence, student, studentOffset, teacher, teacherOffset, vocab, tau,
                     gradient, gradOffset, gradScale, scratch);
         }
@@ -126,6 +127,11 @@ public final class ChunkedDistillationLoss {
             }
         }
         return value;
+    }
+
+    /** Returns true when the process runs on the scalar reference backend. */
+    public static boolean onScalarBackend() {
+        return "scalar".equals(Kernels.backend().name());
     }
 
     private static boolean anyWeight(float[] weights, int start, int count) {

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.gkd4j.gkd.data.BatchOrder;
 import org.gkd4j.gkd.data.Example;
+import org.gkd4j.gkd.divergence.CrossEntropyLoss;
+import org.gkd4j.gkd.divergence.DistillationLoss;
 import org.gkd4j.gkd.reward.PolicyLogprobs;
 import org.gkd4j.gkd.reward.RunningMean;
 import org.gkd4j.model.Transformer;
@@ -128,13 +130,24 @@ public final class GkdStep {
             teacherHidden = teacher.forwardHidden(batch.ids(), batch.batch(), batch.time(), batch.keyMask(), null);
         }
         TrainConfig config = setup.config();
-        return ChunkedDistillationLoss.forward(studentHidden, setup.student().headWeight(), teacherHidden.detach(),
-                teacher.headWeight().detach(), weights, setup.divergence(), (float) config.lossTemperature(),
+        if (ChunkedDistillationLoss.onScalarBackend()) {
+            return ChunkedDistillationLoss.forward(studentHidden, setup.student().headWeight(), teacherHidden.detach(),
+                    teacher.headWeight().detach(), weights, setup.divergence(), (float) config.lossTemperature(),
+                    config.chunkRows());
+        }
+        return DistillationLoss.forward(studentHidden, setup.student().headWeight(), teacherHidden.value(),
+                teacher.headWeight().value(), weights, setup.divergence(), (float) config.lossTemperature(),
                 config.chunkRows());
     }
 
-    /** Σ_n w_n · (−log p_student(y_n)): the weighted cross-entropy, chunked over the vocabulary projection. */
+    /**
+     * Computes Σ_n w_n · (−log p_student(y_n)), the weighted cross-entropy, chunked over the vocabulary projection.
+     * On the scalar backend it sums in a fixed order (through {@link PolicyLogprobs}) so runs repeat bit for bit.
+     */
     static Var crossEntropy(Var hidden, Var head, int[] targets, float[] weights, int chunkRows) {
+        if (!ChunkedDistillationLoss.onScalarBackend()) {
+            return CrossEntropyLoss.forward(hidden, head, targets, weights, chunkRows);
+        }
         float[] negated = new float[weights.length];
         for (int i = 0; i < weights.length; i++) {
             negated[i] = -weights[i];

@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>B is read as rows of NR floats {@code bStride} apart: NR for a packed B micro-panel, N when B is read in place.
  * A comes in two forms. {@link #tile} broadcasts each A value from a packed [kc][MR] micro-panel inside the loop;
  * {@link #tileExpanded} loads A values already broadcast to whole vectors by {@link #expand}. On Zen 4 with 512-bit
- * vectors the in-loop broadcasts halve the FMA rate (about 44 against 88 GFLOP/s per core in a single-tile loop,
- * JDK 25), so the blocked path expands each A micro-panel once and reuses it across a whole block of B.
+ * vectors and JDK 25, the in-loop broadcasts halved the FMA rate of a single-tile loop (about 44 against 88 GFLOP
+ * per CPU-second). The blocked path therefore expands each A micro-panel once and reuses it across a block of B.
  *
  * <p>Each accumulator starts at 0 and adds the products in increasing k, so the result does not depend on where the
  * tile lies or which thread computes it; both forms give bitwise the same tile.

@@ -6,8 +6,9 @@ import static org.gkd4j.tensor.kernels.GemmMicroKernel.NR;
 import java.util.Arrays;
 
 /**
- * Copies blocks of A and B into the micro-panel layouts that {@link GemmMicroKernel} reads, so the kernel sees
- * the same contiguous layout for A·B, A·Bᵀ and Aᵀ·B. Rows and columns past the matrix edge are padded with zeros.
+ * Copies blocks of A and B into the micro-panel layouts that {@link GemmMicroKernel} reads, so the kernel reads
+ * the same contiguous layout for A·B, A·Bᵀ and Aᵀ·B. Rows and columns past the matrix edge are padded with
+ * zeros.
  */
 final class GemmPacking {
 

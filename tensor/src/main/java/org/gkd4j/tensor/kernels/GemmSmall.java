@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * The small-M path of {@link VectorMatmul}: c[M, N] (+)= op(a)[M, K] · op(b)[K, N] for a few rows of c, as in
- * decoding (x[B, C] · W[O, C]ᵀ) and matrix·vector products. Each B element is used only M times here, so
- * packing B would cost as much as the product: B is read in place and the work is split across threads by columns.
+ * decoding (x[B, C] · W[O, C]ᵀ) and matrix·vector products. Each B element is used only M times here, so packing
+ * B would cost about as much as the product. B is therefore read in place, and threads split the work by columns.
  *
  * <p>A·Bᵀ uses dot products along K (rows of A against rows of B, both contiguous); A·B and Aᵀ·B pack the few
  * rows of A and run {@link GemmMicroKernel} directly on rows of B.
@@ -131,6 +131,8 @@ final class GemmSmall {
         FloatVector s21 = s00;
         FloatVector s22 = s00;
         FloatVector s23 = s00;
+
+        // each step loads 4 B vectors and 3 A vectors for 12 FMAs
         int bound = SPECIES.loopBound(k);
         int p = 0;
         for (; p < bound; p += LANES) {
@@ -154,6 +156,8 @@ final class GemmSmall {
             s22 = x.fma(w2, s22);
             s23 = x.fma(w3, s23);
         }
+
+        // one reduction per output, outside the loop, plus the scalar tail of K
         sums[0] = s00.reduceLanes(VectorOperators.ADD) + tail(a, a0, b, b0, p, k);
         sums[1] = s01.reduceLanes(VectorOperators.ADD) + tail(a, a0, b, b1, p, k);
         sums[2] = s02.reduceLanes(VectorOperators.ADD) + tail(a, a0, b, b2, p, k);

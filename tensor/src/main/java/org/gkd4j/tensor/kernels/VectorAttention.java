@@ -192,7 +192,7 @@ final class VectorAttention {
             e.intoArray(values, at + s);
             acc = acc.add(e);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(acc);
         for (; s < n; s++) {
             float e = (float) Math.exp(values[at + s] - shift);
             values[at + s] = e;

@@ -110,7 +110,7 @@ final class VectorElementwise {
         for (int bound = SPECIES.loopBound(length); i < bound; i += LANES) {
             acc = acc.add(FloatVector.fromArray(SPECIES, x, from + i));
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(acc);
         for (; i < length; i++) {
             sum += x[from + i];
         }

@@ -20,20 +20,23 @@ import org.gkd4j.tensor.Tensor;
  */
 public final class VectorMatmul {
 
-    /**
-     * Largest packed k block. A and B are packed per block of up to KO_MAX, and each row strip of c stays in L1
-     * while the block's k sub-blocks (of up to {@link #KC_MAX}) are added into it, so c is read from memory only
-     * once per packed block.
+    /*
+     * Block sizes (tuning knobs, read once: -Dgkd4j.gemm.ko, -Dgkd4j.gemm.kc, -Dgkd4j.gemm.bBlockFloats).
+     * A and B are packed per k block of up to KO_MAX. Inside it, each register-tile call covers a k sub-block of up
+     * to KC_MAX, and a row strip of c (MR rows of one column block) stays in cache across the sub-blocks.
+     * An A micro-panel is expanded once per sub-block and column block, which costs MR·kc vector stores, so a column
+     * block of B must span many NR-wide tiles: with B_BLOCK_FLOATS / (ko·NR) tiles per expansion, ko = 384 and a
+     * 256 KiB block left 7 tiles and spent about 17% of the samples in expansion (JFR, 4096×288·288×768), while
+     * ko = 96 with 512 KiB leaves 42 tiles and expansion drops out of the profile.
+     * An expanded A micro-panel is MR·kc vectors (36 KiB at kc = 96 with 512-bit vectors). In a single-tile loop,
+     * kc of 64 to 96 ran at 88–94 GFLOP per CPU-second and 128 to 384 at 66–74 as the panel spills out of L1
+     * (Zen 4, JDK 25, on a loaded machine).
+     * NOTE: these sizes were chosen on a 2-core machine loaded by other work, where whole-GEMM rates varied by ±25%
+     * between identical runs; a sweep on a quiet machine may find better ones.
      */
-    static final int KO_MAX = Integer.getInteger("gkd4j.gemm.ko", 384);
-    /**
-     * Largest k sub-block, the k length of one register-tile call. An expanded A micro-panel is MR·kc vectors
-     * (36 KiB at kc = 96 with 512-bit vectors); kc of 64 to 96 ran at 88–94 GFLOP/s per core in a single-tile loop
-     * and 128 to 384 at 66–74, as the panel spills out of L1 (Zen 4, JDK 25).
-     */
+    static final int KO_MAX = Integer.getInteger("gkd4j.gemm.ko", 96);
     static final int KC_MAX = Integer.getInteger("gkd4j.gemm.kc", 96);
-    /** Floats of packed B per column block, 256 KiB by default: a quarter to a half of an L2, leaving room for A and c. */
-    static final int B_BLOCK_FLOATS = Integer.getInteger("gkd4j.gemm.bBlockFloats", 64 * 1024);
+    static final int B_BLOCK_FLOATS = Integer.getInteger("gkd4j.gemm.bBlockFloats", 128 * 1024);
     /** Products with at most this many rows of c take the small-M path. */
     static final int SMALL_M = 16;
     /** Work below this many flops per thread is not worth waking another thread for. */
@@ -79,19 +82,24 @@ public final class VectorMatmul {
             int endRow = Math.min(m, Parallel.partStart(part + 1, rowParts, strips) * MR);
             if (firstRow < endRow) {
                 blocked(ad, a.offset() + bt * m * k, bd, b.offset() + (sharedB ? 0 : bt * k * n),
-                        cd, c.offset() + bt * m * n, m, n, k, transA, transB, accumulate, firstRow, endRow);
+                        cd, c.offset() + bt * m * n, m, n, k, transA, transB, accumulate, firstRow, endRow,
+                        KO_MAX, KC_MAX, B_BLOCK_FLOATS);
             }
         });
     }
 
-    /** Computes rows [firstRow, endRow) of one product c[M, N] (+)= op(a)[M, K] · op(b)[K, N] on this thread. */
+    /**
+     * Computes rows [firstRow, endRow) of one product c[M, N] (+)= op(a)[M, K] · op(b)[K, N] on this thread, with
+     * the block sizes given (the defaults are {@link #KO_MAX}, {@link #KC_MAX} and {@link #B_BLOCK_FLOATS}).
+     */
     static void blocked(float[] a, int aBase, float[] b, int bBase, float[] c, int cBase, int m, int n, int k,
-                        boolean transA, boolean transB, boolean accumulate, int firstRow, int endRow) {
+                        boolean transA, boolean transB, boolean accumulate, int firstRow, int endRow,
+                        int koMax, int kcMax, int bBlockFloats) {
         // K is cut into equal packed blocks, and each packed block into equal sub-blocks, so no block is short
         int rows = endRow - firstRow;
-        int koNominal = evenSplit(k, KO_MAX);
-        int kcNominal = evenSplit(koNominal, KC_MAX);
-        int ncMax = Math.max(NR, B_BLOCK_FLOATS / koNominal / NR * NR);
+        int koNominal = evenSplit(k, koMax);
+        int kcNominal = evenSplit(koNominal, kcMax);
+        int ncMax = Math.max(NR, bBlockFloats / koNominal / NR * NR);
         int rowPanels = (rows + MR - 1) / MR;
         Scratch scratch = SCRATCH.get();
         float[] ap = scratch.packedA(rowPanels * MR * koNominal);

@@ -60,7 +60,7 @@ final class VectorNorms {
                     acc = FloatVector.fromArray(SPECIES, dyd, dyr + i).mul(FloatVector.fromArray(SPECIES, wd, wo + i))
                             .fma(FloatVector.fromArray(SPECIES, xd, xr + i), acc);
                 }
-                float sum = acc.reduceLanes(VectorOperators.ADD);
+                float sum = VectorMath.sumLanes(acc);
                 for (; i < c; i++) {
                     sum += dyd[dyr + i] * wd[wo + i] * xd[xr + i];
                 }
@@ -112,7 +112,7 @@ final class VectorNorms {
                     FloatVector centered = FloatVector.fromArray(SPECIES, xd, xr + i).sub(mu);
                     acc = centered.fma(centered, acc);
                 }
-                float sumSquares = acc.reduceLanes(VectorOperators.ADD);
+                float sumSquares = VectorMath.sumLanes(acc);
                 for (; i < c; i++) {
                     float centered = xd[xr + i] - mu;
                     sumSquares += centered * centered;
@@ -157,8 +157,8 @@ final class VectorNorms {
                     sumG = sumG.add(g);
                     sumGxHat = g.fma(xHat, sumGxHat);
                 }
-                float totalG = sumG.reduceLanes(VectorOperators.ADD);
-                float totalGxHat = sumGxHat.reduceLanes(VectorOperators.ADD);
+                float totalG = VectorMath.sumLanes(sumG);
+                float totalGxHat = VectorMath.sumLanes(sumGxHat);
                 for (; i < c; i++) {
                     float xHat = (xd[xr + i] - mu) * s;
                     float g = dyd[dyr + i] * wd[wo + i];

@@ -34,7 +34,7 @@ final class VectorSoftmax {
                     e.intoArray(yd, yr + i);
                     acc = acc.add(e);
                 }
-                float sum = acc.reduceLanes(VectorOperators.ADD);
+                float sum = VectorMath.sumLanes(acc);
                 for (; i < c; i++) {
                     float e = (float) Math.exp(xd[xr + i] - max);
                     yd[yr + i] = e;
@@ -160,7 +160,7 @@ final class VectorSoftmax {
         for (int bound = SPECIES.loopBound(length); i < bound; i += LANES) {
             acc = acc.add(exp(FloatVector.fromArray(SPECIES, x, from + i).sub(max)));
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(acc);
         for (; i < length; i++) {
             sum += (float) Math.exp(x[from + i] - max);
         }

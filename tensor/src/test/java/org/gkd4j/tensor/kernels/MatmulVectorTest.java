@@ -101,6 +101,32 @@ class MatmulVectorTest {
     }
 
     @Test
+    void blockedMatchesReferenceWithSubBlocks() {
+        // packed k blocks of 384 cut into sub-blocks of 96, and a small B block so there are several column blocks
+        Random random = new Random(8);
+        int m = 40;
+        int n = 150;
+        int k = 700;
+        for (int layout = 0; layout < 3; layout++) {
+            boolean transA = layout == 2;
+            boolean transB = layout == 1;
+            for (boolean accumulate : new boolean[] {false, true}) {
+                Tensor a = transA ? random(random, k, m) : random(random, m, k);
+                Tensor b = transB ? random(random, n, k) : random(random, k, n);
+                Tensor expected = random(random, m, n);
+                Tensor actual = expected.copy();
+                MatmulReference.matmul(a, b, expected, transA, transB, accumulate);
+                // rows [0, 40) in two calls, as two threads would split them
+                VectorMatmul.blocked(a.data(), 0, b.data(), 0, actual.data(), 0, m, n, k, transA, transB,
+                        accumulate, 0, 18, 384, 96, 8 * 1024);
+                VectorMatmul.blocked(a.data(), 0, b.data(), 0, actual.data(), 0, m, n, k, transA, transB,
+                        accumulate, 18, 40, 384, 96, 8 * 1024);
+                assertClose(expected, actual, k);
+            }
+        }
+    }
+
+    @Test
     void matmulMatchesReferenceBatched() {
         Random random = new Random(4);
         for (int threads : THREADS) {
