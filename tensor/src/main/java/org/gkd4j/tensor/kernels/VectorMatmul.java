@@ -102,16 +102,12 @@ public final class VectorMatmul {
         int ncMax = Math.max(NR, bBlockFloats / koNominal / NR * NR);
         int rowPanels = (rows + MR - 1) / MR;
         Scratch scratch = SCRATCH.get();
-        float[] ap = scratch.packedA(rowPanels * MR * koNominal);
         float[] bp = scratch.packedB(koNominal * ((Math.min(ncMax, n) + NR - 1) / NR) * NR);
         float[] tile = scratch.tile;
         float[] ax = scratch.expandedA(MR * kcNominal * GemmMicroKernel.LANES);
 
         for (int po = 0; po < k; po += koNominal) {
             int ko = Math.min(koNominal, k - po);
-
-            // pack this thread's rows of A for the k block once; they are reused by every column block
-            GemmPacking.packA(a, aBase, m, k, transA, firstRow, rows, po, ko, ap, 0);
 
             for (int col0 = 0; col0 < n; col0 += ncMax) {
                 int cols = Math.min(ncMax, n - col0);
@@ -125,7 +121,7 @@ public final class VectorMatmul {
                     for (int pc = 0; pc < ko; pc += kcNominal) {
                         int kc = Math.min(kcNominal, ko - pc);
                         boolean add = accumulate || po + pc > 0;
-                        GemmMicroKernel.expand(ap, r * MR * ko + pc * MR, kc, ax);
+                        GemmPacking.expandA(a, aBase, m, k, transA, row, validRows, po + pc, kc, ax);
                         for (int q = 0; q * NR < cols; q++) {
                             int col = col0 + q * NR;
                             int validCols = Math.min(NR, n - col);
@@ -168,7 +164,6 @@ public final class VectorMatmul {
     /** Per-thread packing buffers, grown on demand and kept for the thread's lifetime. */
     static final class Scratch {
         final float[] tile = new float[MR * NR];
-        private float[] packedA = new float[0];
         private float[] packedB = new float[0];
         private float[] expandedA = new float[0];
 
@@ -177,13 +172,6 @@ public final class VectorMatmul {
                 expandedA = new float[floats];
             }
             return expandedA;
-        }
-
-        float[] packedA(int floats) {
-            if (packedA.length < floats) {
-                packedA = new float[floats];
-            }
-            return packedA;
         }
 
         float[] packedB(int floats) {
