@@ -9,9 +9,10 @@ import org.gkd4j.tensor.Tensor;
  * The Vector API matrix multiply c (+)= op(a)·op(b) (see {@link Backend#matmul} for shapes M, K, N and the batch
  * axis Bt): cache-blocked, register-tiled and split across {@link Parallel} by rows of c.
  *
- * <p>Large products follow the usual blocked-GEMM loop nest: for each k block of at most {@link #KC_MAX}, a thread
- * packs its rows of A into MR-row micro-panels, then for each column block of B that fits in L2 it packs B into
- * NR-column micro-panels and sweeps every A micro-panel (kept in L1) across them with {@link GemmMicroKernel}.
+ * <p>Large products follow the usual blocked-GEMM loop nest. For each k block of at most {@link #KO_MAX} and each
+ * column block of B that fits in L2, a thread packs B into NR-column micro-panels. Then, for each of its MR-row
+ * strips and each k sub-block of at most {@link #KC_MAX}, it expands the A micro-panel (kept in L1) and sweeps it
+ * across the packed B with {@link GemmMicroKernel#tileExpanded}.
  * Products with at most {@link #SMALL_M} rows (decoding, matrix·vector) take {@link GemmSmall}, which reads B in
  * place instead of packing it.
  *
@@ -31,8 +32,8 @@ public final class VectorMatmul {
      * An expanded A micro-panel is MR·kc vectors (36 KiB at kc = 96 with 512-bit vectors). In a single-tile loop,
      * kc of 64 to 96 ran at 88–94 GFLOP per CPU-second and 128 to 384 at 66–74 as the panel spills out of L1
      * (Zen 4, JDK 25, on a loaded machine).
-     * NOTE: these sizes were chosen on a 2-core machine loaded by other work, where whole-GEMM rates varied by ±25%
-     * between identical runs; a sweep on a quiet machine may find better ones.
+     * NOTE: these sizes were chosen on a 2-core machine loaded by other work. Whole-GEMM rates varied by ±25% between
+     * identical runs there, so a sweep on a quiet machine may find better ones.
      */
     static final int KO_MAX = Integer.getInteger("gkd4j.gemm.ko", 96);
     static final int KC_MAX = Integer.getInteger("gkd4j.gemm.kc", 96);
