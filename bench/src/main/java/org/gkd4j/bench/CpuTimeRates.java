@@ -6,8 +6,8 @@ import java.util.Locale;
 
 /**
  * Runs {@link MatmulBench#matmul} and divides the GFLOP done by the CPU time the process received instead of wall
- * time. On a machine shared with other work, wall-time rates mostly measure the load; the rate per CPU-second still
- * compares two kernels fairly, though it cannot show stalls caused by other processes (such as cache misses).
+ * time. On a machine shared with other work, wall-time rates mostly measure the load. The rate per CPU-second still
+ * compares two kernels fairly, but it cannot show stalls caused by other processes (such as cache misses).
  * With several threads it is the rate per busy core. Run: {@code java --add-modules jdk.incubator.vector
  * -cp bench/target/benchmarks.jar org.gkd4j.bench.CpuTimeRates 1024x1024x1024 NN 1}, or
  * scripts/bench-matmul-cputime.sh for a table against OpenBLAS.

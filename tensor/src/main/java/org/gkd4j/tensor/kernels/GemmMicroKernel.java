@@ -9,9 +9,10 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>B is read as rows of NR floats {@code bStride} apart: NR for a packed B micro-panel, N when B is read in place.
  * A comes in two forms. {@link #tile} broadcasts each A value from a packed [kc][MR] micro-panel inside the loop;
- * {@link #tileExpanded} loads A values already broadcast to whole vectors by {@link #expand}. On Zen 4 with 512-bit
- * vectors and JDK 25, the in-loop broadcasts halved the FMA rate of a single-tile loop (about 44 against 88 GFLOP
- * per CPU-second). The blocked path therefore expands each A micro-panel once and reuses it across a block of B.
+ * {@link #tileExpanded} loads A values already broadcast to whole vectors by {@link GemmPacking#expandA}.
+ * On Zen 4 with 512-bit vectors and JDK 25, the in-loop broadcasts halved the FMA rate of a single-tile loop
+ * (about 44 against 88 GFLOP per CPU-second). The blocked path therefore expands each A micro-panel once and
+ * reuses it across a block of B.
  *
  * <p>Each accumulator starts at 0 and adds the products in increasing k, so the result does not depend on where the
  * tile lies or which thread computes it; both forms give bitwise the same tile.
@@ -79,15 +80,7 @@ final class GemmMicroKernel {
         store(c50, c51, c, cOff + 5 * ldc, add);
     }
 
-    /** Writes ax[t·LANES .. (t+1)·LANES) = ap[aOff + t] for t in [0, kc·MR): one whole vector per A value. */
-    static void expand(float[] ap, int aOff, int kc, float[] ax) {
-        int count = kc * MR;
-        for (int t = 0; t < count; t++) {
-            FloatVector.broadcast(SPECIES, ap[aOff + t]).intoArray(ax, t * LANES);
-        }
-    }
-
-    /** Computes one MR × NR tile like {@link #tile}, reading A from an {@link #expand}ed micro-panel. */
+    /** Computes one MR × NR tile like {@link #tile}, reading A from a micro-panel expanded by expandA. */
     static void tileExpanded(float[] ax, float[] b, int bOff, int bStride, int kc,
                              float[] c, int cOff, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(SPECIES);

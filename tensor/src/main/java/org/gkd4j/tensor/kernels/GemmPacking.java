@@ -1,9 +1,12 @@
 package org.gkd4j.tensor.kernels;
 
+import static org.gkd4j.tensor.kernels.GemmMicroKernel.LANES;
 import static org.gkd4j.tensor.kernels.GemmMicroKernel.MR;
 import static org.gkd4j.tensor.kernels.GemmMicroKernel.NR;
+import static org.gkd4j.tensor.kernels.GemmMicroKernel.SPECIES;
 
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Copies blocks of A and B into the micro-panel layouts that {@link GemmMicroKernel} reads, so the kernel reads
@@ -49,6 +52,35 @@ final class GemmPacking {
                             out[panel + p * MR + ii] = 0f;
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Writes the expanded A micro-panel that {@link GemmMicroKernel#tileExpanded} reads: A(row + ii, p0 + p) broadcast
+     * to a whole vector at {@code ax[(p·MR + ii)·LANES]}, for ii in [0, MR) and p in [0, kc), with zeros for rows
+     * ii ≥ validRows. It reads A where it lies (a is [m, k] at aBase, or [k, m] when transA), so the blocked path
+     * makes no compact copy of A first.
+     */
+    static void expandA(float[] a, int aBase, int m, int k, boolean transA,
+                        int row, int validRows, int p0, int kc, float[] ax) {
+        for (int ii = 0; ii < MR; ii++) {
+            if (ii >= validRows) {
+                for (int p = 0; p < kc; p++) {
+                    FloatVector.zero(SPECIES).intoArray(ax, (p * MR + ii) * LANES);
+                }
+            } else if (transA) {
+                // A(i, p) = a[p·m + i]
+                int src = aBase + p0 * m + row + ii;
+                for (int p = 0; p < kc; p++) {
+                    FloatVector.broadcast(SPECIES, a[src + p * m]).intoArray(ax, (p * MR + ii) * LANES);
+                }
+            } else {
+                // A(i, p) = a[i·k + p]: one contiguous row
+                int src = aBase + (row + ii) * k + p0;
+                for (int p = 0; p < kc; p++) {
+                    FloatVector.broadcast(SPECIES, a[src + p]).intoArray(ax, (p * MR + ii) * LANES);
                 }
             }
         }

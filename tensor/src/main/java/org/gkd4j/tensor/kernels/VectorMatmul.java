@@ -9,9 +9,10 @@ import org.gkd4j.tensor.Tensor;
  * The Vector API matrix multiply c (+)= op(a)·op(b) (see {@link Backend#matmul} for shapes M, K, N and the batch
  * axis Bt): cache-blocked, register-tiled and split across {@link Parallel} by rows of c.
  *
- * <p>Large products follow the usual blocked-GEMM loop nest: for each k block of at most {@link #KC_MAX}, a thread
- * packs its rows of A into MR-row micro-panels, then for each column block of B that fits in L2 it packs B into
- * NR-column micro-panels and sweeps every A micro-panel (kept in L1) across them with {@link GemmMicroKernel}.
+ * <p>Large products follow the usual blocked-GEMM loop nest. For each k block of at most {@link #KO_MAX} and each
+ * column block of B that fits in L2, a thread packs B into NR-column micro-panels. Then, for each of its MR-row
+ * strips and each k sub-block of at most {@link #KC_MAX}, it expands the A micro-panel (kept in L1) and sweeps it
+ * across the packed B with {@link GemmMicroKernel#tileExpanded}.
  * Products with at most {@link #SMALL_M} rows (decoding, matrix·vector) take {@link GemmSmall}, which reads B in
  * place instead of packing it.
  *
@@ -31,8 +32,8 @@ public final class VectorMatmul {
      * An expanded A micro-panel is MR·kc vectors (36 KiB at kc = 96 with 512-bit vectors). In a single-tile loop,
      * kc of 64 to 96 ran at 88–94 GFLOP per CPU-second and 128 to 384 at 66–74 as the panel spills out of L1
      * (Zen 4, JDK 25, on a loaded machine).
-     * NOTE: these sizes were chosen on a 2-core machine loaded by other work, where whole-GEMM rates varied by ±25%
-     * between identical runs; a sweep on a quiet machine may find better ones.
+     * NOTE: these sizes were chosen on a 2-core machine loaded by other work. Whole-GEMM rates varied by ±25% between
+     * identical runs there, so a sweep on a quiet machine may find better ones.
      */
     static final int KO_MAX = Integer.getInteger("gkd4j.gemm.ko", 96);
     static final int KC_MAX = Integer.getInteger("gkd4j.gemm.kc", 96);
@@ -102,16 +103,12 @@ public final class VectorMatmul {
         int ncMax = Math.max(NR, bBlockFloats / koNominal / NR * NR);
         int rowPanels = (rows + MR - 1) / MR;
         Scratch scratch = SCRATCH.get();
-        float[] ap = scratch.packedA(rowPanels * MR * koNominal);
         float[] bp = scratch.packedB(koNominal * ((Math.min(ncMax, n) + NR - 1) / NR) * NR);
         float[] tile = scratch.tile;
         float[] ax = scratch.expandedA(MR * kcNominal * GemmMicroKernel.LANES);
 
         for (int po = 0; po < k; po += koNominal) {
             int ko = Math.min(koNominal, k - po);
-
-            // pack this thread's rows of A for the k block once; they are reused by every column block
-            GemmPacking.packA(a, aBase, m, k, transA, firstRow, rows, po, ko, ap, 0);
 
             for (int col0 = 0; col0 < n; col0 += ncMax) {
                 int cols = Math.min(ncMax, n - col0);
@@ -125,7 +122,7 @@ public final class VectorMatmul {
                     for (int pc = 0; pc < ko; pc += kcNominal) {
                         int kc = Math.min(kcNominal, ko - pc);
                         boolean add = accumulate || po + pc > 0;
-                        GemmMicroKernel.expand(ap, r * MR * ko + pc * MR, kc, ax);
+                        GemmPacking.expandA(a, aBase, m, k, transA, row, validRows, po + pc, kc, ax);
                         for (int q = 0; q * NR < cols; q++) {
                             int col = col0 + q * NR;
                             int validCols = Math.min(NR, n - col);
@@ -168,7 +165,6 @@ public final class VectorMatmul {
     /** Per-thread packing buffers, grown on demand and kept for the thread's lifetime. */
     static final class Scratch {
         final float[] tile = new float[MR * NR];
-        private float[] packedA = new float[0];
         private float[] packedB = new float[0];
         private float[] expandedA = new float[0];
 
@@ -177,13 +173,6 @@ public final class VectorMatmul {
                 expandedA = new float[floats];
             }
             return expandedA;
-        }
-
-        float[] packedA(int floats) {
-            if (packedA.length < floats) {
-                packedA = new float[floats];
-            }
-            return packedA;
         }
 
         float[] packedB(int floats) {
