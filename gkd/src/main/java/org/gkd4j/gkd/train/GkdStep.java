@@ -130,29 +130,14 @@ public final class GkdStep {
             teacherHidden = teacher.forwardHidden(batch.ids(), batch.batch(), batch.time(), batch.keyMask(), null);
         }
         TrainConfig config = setup.config();
-        if (ChunkedDistillationLoss.onScalarBackend()) {
-            return ChunkedDistillationLoss.forward(studentHidden, setup.student().headWeight(), teacherHidden.detach(),
-                    teacher.headWeight().detach(), weights, setup.divergence(), (float) config.lossTemperature(),
-                    config.chunkRows());
-        }
         return DistillationLoss.forward(studentHidden, setup.student().headWeight(), teacherHidden.value(),
                 teacher.headWeight().value(), weights, setup.divergence(), (float) config.lossTemperature(),
                 config.chunkRows());
     }
 
-    /**
-     * Computes Σ_n w_n · (−log p_student(y_n)), the weighted cross-entropy, chunked over the vocabulary projection.
-     * On the scalar backend it sums in a fixed order (through {@link PolicyLogprobs}) so runs repeat bit for bit.
-     */
+    /** Computes Σ_n w_n · (−log p_student(y_n)), the weighted cross-entropy, chunked over the vocabulary projection. */
     static Var crossEntropy(Var hidden, Var head, int[] targets, float[] weights, int chunkRows) {
-        if (!ChunkedDistillationLoss.onScalarBackend()) {
-            return CrossEntropyLoss.forward(hidden, head, targets, weights, chunkRows);
-        }
-        float[] negated = new float[weights.length];
-        for (int i = 0; i < weights.length; i++) {
-            negated[i] = -weights[i];
-        }
-        return PolicyLogprobs.weightedSum(hidden, head, targets, negated, chunkRows);
+        return CrossEntropyLoss.forward(hidden, head, targets, weights, chunkRows);
     }
 
     private double[] rewards(List<Example> examples, SequenceBatch batch) {
