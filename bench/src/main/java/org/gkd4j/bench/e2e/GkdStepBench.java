@@ -33,7 +33,7 @@ import org.gkd4j.tensor.optim.GradClip;
  * memory (VmHWM) after each pair.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp ... GkdStepBench [tiny|small ...] [--steps N]
- * [--threads N]}; 2 warm-up steps, then the median of N measured steps (default 5).
+ * [--threads N] [--no-workspace]}; 20 warm-up steps, then the median of N measured steps (default 5).
  */
 public final class GkdStepBench {
 
