@@ -38,6 +38,8 @@ public final class VectorMatmul {
     static final int KO_MAX = Integer.getInteger("gkd4j.gemm.ko", 96);
     static final int KC_MAX = Integer.getInteger("gkd4j.gemm.kc", 96);
     static final int B_BLOCK_FLOATS = Integer.getInteger("gkd4j.gemm.bBlockFloats", 128 * 1024);
+    /** Whether full row strips use the 6 × 4-vector tile on pairs of micro-panels (-Dgkd4j.gemm.wide=false: off). */
+    static final boolean WIDE_TILE = !"false".equals(System.getProperty("gkd4j.gemm.wide"));
     /** Products with at most this many rows of c take the small-M path. */
     static final int SMALL_M = 16;
     /** Work below this many flops per thread is not worth waking another thread for. */
@@ -123,7 +125,16 @@ public final class VectorMatmul {
                         int kc = Math.min(kcNominal, ko - pc);
                         boolean add = accumulate || po + pc > 0;
                         GemmPacking.expandA(a, aBase, m, k, transA, row, validRows, po + pc, kc, ax);
-                        for (int q = 0; q * NR < cols; q++) {
+                        int q = 0;
+                        if (WIDE_TILE && validRows == MR) {
+                            // pairs of full micro-panels take the 6 × 4-vector tile
+                            for (; (q + 2) * NR <= cols; q += 2) {
+                                int bOff = q * ko * NR + pc * NR;
+                                GemmMicroKernel.tileExpandedWide(ax, bp, bOff, bOff + ko * NR, NR, kc,
+                                        c, cBase + row * n + col0 + q * NR, n, add);
+                            }
+                        }
+                        for (; q * NR < cols; q++) {
                             int col = col0 + q * NR;
                             int validCols = Math.min(NR, n - col);
                             int bOff = q * ko * NR + pc * NR;
