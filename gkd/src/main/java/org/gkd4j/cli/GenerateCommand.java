@@ -86,10 +86,15 @@ public final class GenerateCommand implements Callable<Integer> {
         try {
             options = new SamplingOptions(temperature, topK, topP, seed, maxNewTokens, -1);
         } catch (IllegalArgumentException e) {
-            throw new ModelOptions.CliException(e.getMessage().replace("sampling: ", "--"));
+            throw new ModelOptions.CliException(optionNames(e.getMessage()));
         }
         ModelOptions.Loaded loaded = modelOptions.load();
         Tokenizer tokenizer = loaded.tokenizer();
+        int contextLength = loaded.weights().config().contextLength();
+        if (maxNewTokens >= contextLength) {
+            throw new ModelOptions.CliException("--max-new-tokens is " + maxNewTokens + " but the model's context"
+                    + " length is " + contextLength + " (prompt included); pass at most " + (contextLength - 1));
+        }
         options = new SamplingOptions(temperature, topK, topP, seed, maxNewTokens, tokenizer.eosId());
 
         // prompts: token ids, BOS first; an empty prompt is BOS alone
@@ -118,6 +123,15 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** Rewrites a SamplingOptions message from its field names to this command's option names. */
+    static String optionNames(String message) {
+        return message.replace("sampling: ", "")
+                .replace("maxNewTokens", "--max-new-tokens")
+                .replace("topP", "--top-p")
+                .replace("topK", "--top-k")
+                .replace("temperature", "--temperature");
     }
 
     /** Decodes the generated ids as they continue the prompt (the first piece's spacing depends on its predecessor). */
@@ -149,6 +163,9 @@ public final class GenerateCommand implements Callable<Integer> {
     /** Reads the "prompt" string of every non-blank line; a malformed line is a usage error naming its number. */
     private static List<String> readPrompts(Path file) {
         List<String> lines;
+        if (!Files.exists(file)) {
+            throw new ModelOptions.CliException("--prompts " + file + " not found; pass an existing JSONL file");
+        }
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {

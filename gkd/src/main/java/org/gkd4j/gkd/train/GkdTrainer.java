@@ -35,9 +35,12 @@ public final class GkdTrainer {
     public static final String STUDENT_FILE = "student.safetensors";
     public static final String CHECKPOINTS_DIR = "checkpoints";
 
-    /** The numbers of a finished run. */
+    /**
+     * The numbers of a finished run: {@code steps} is the step reached, {@code startStep} the step this process
+     * resumed at (0 for a fresh run); losses and seconds cover this process's steps only.
+     */
     public record Summary(int steps, double firstLoss, double lastLoss, Evaluator.Result firstEval,
-                          Evaluator.Result lastEval, double seconds) {
+                          Evaluator.Result lastEval, double seconds, int startStep) {
     }
 
     private final TrainingSetup setup;
@@ -186,13 +189,14 @@ public final class GkdTrainer {
 
         // final weights and report
         if (step < config.steps()) {
-            return new Summary(step, firstLoss, lastLoss, firstEval, lastEval, (System.nanoTime() - startNanos) / 1e9);
+            return new Summary(step, firstLoss, lastLoss, firstEval, lastEval, (System.nanoTime() - startNanos) / 1e9,
+                    startStep);
         }
         LlamaSafetensors.write(outputDir.resolve(STUDENT_FILE), ModelWeights.dense(student.config(), student.namedTensors()));
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         RunReport.write(outputDir, "gkd4j " + config.mode(), reportSettings(), MetricsLog.read(metricsPath),
                 lastEval == null ? List.of() : lastEval.samples(), seconds);
-        return new Summary(step, firstLoss, lastLoss, firstEval, lastEval, seconds);
+        return new Summary(step, firstLoss, lastLoss, firstEval, lastEval, seconds, startStep);
     }
 
     private void saveCheckpoint(CheckpointStore checkpoints, int step, Transformer student, AdamW optimizer,
