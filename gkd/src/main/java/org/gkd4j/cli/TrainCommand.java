@@ -29,6 +29,10 @@ final class TrainCommand {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Options of the GKD loss and its sampling mixture, which sft has no use for. */
+    static final java.util.List<String> DISTILL_ONLY = java.util.List.of("lambda", "beta", "divergence",
+            "loss-temperature", "seq-kd", "reward", "reward-weight");
+
     private TrainCommand() {
     }
 
@@ -41,6 +45,10 @@ final class TrainCommand {
             // effective config: defaults, then --config (or the resumed run's config.json), then the command line
             TrainConfig config = effectiveConfig(mode, options);
             outputDir = Path.of(config.outputDir());
+            if (config.seqKd() && config.lambda() >= 1) {
+                err.println(command + ": warning: --seq-kd has no effect with --lambda " + config.lambda()
+                        + ": every step is on-policy, so no step trains on teacher samples");
+            }
             checkOutputDir(outputDir, resume, options.overwrite);
             if (resume && Files.isRegularFile(outputDir.resolve(GkdTrainer.STUDENT_FILE))) {
                 out.println("run " + outputDir + " already finished at step " + config.steps() + "; nothing to do");
@@ -125,6 +133,14 @@ final class TrainCommand {
 
     static TrainConfig effectiveConfig(String mode, TrainOptions options) {
         ObjectNode commandLine = options.given();
+        if (mode.equals("sft")) {
+            for (String key : DISTILL_ONLY) {
+                if (commandLine.has(key)) {
+                    throw new IllegalArgumentException("--" + key + " is a distill option; sft trains with"
+                            + " cross-entropy on the data's completions only: drop --" + key + " or run gkd4j distill");
+                }
+            }
+        }
         commandLine.put("mode", mode);
         TrainConfig config;
         if (options.resume != null) {

@@ -22,7 +22,8 @@ public final class TrainOptions {
     @Option(names = "--overwrite", description = "Allow a non-empty --output-dir: its contents are deleted first.")
     boolean overwrite;
 
-    @Option(names = "--teacher", paramLabel = "FILE", description = "Teacher checkpoint (default: the shipped stories260K).")
+    @Option(names = "--teacher", paramLabel = "FILE", description = {"Teacher checkpoint. distill learns from it (default: the shipped stories260K);",
+                    "sft only reports the divergences to it at each evaluation (default: none)."})
     String teacher;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",

@@ -120,6 +120,28 @@ class DistillCommandTest {
     }
 
     @Test
+    void sftRejectsDistillOnlyOptions() {
+        for (String[] option : new String[][] {{"--lambda", "0.5"}, {"--divergence", "jsd"}, {"--seq-kd"},
+                {"--beta", "0.1"}, {"--loss-temperature", "2"}}) {
+            errBytes.reset();
+            String[] args = new String[option.length + 3];
+            args[0] = "sft";
+            args[1] = "--output-dir";
+            args[2] = out().toString();
+            System.arraycopy(option, 0, args, 3, option.length);
+            assertRejected(Main.execute(args), option[0] + " is a distill option");
+        }
+    }
+
+    @Test
+    void seqKdWithoutOffPolicyStepsWarns() throws IOException {
+        Path data = Files.writeString(dir.resolve("small.jsonl"),
+                "{\"prompt\": \"a\"}\n{\"prompt\": \"b\"}\n{\"prompt\": \"c\"}\n");
+        assertRejected(distill("--seq-kd", "--lambda", "1", "--data", data.toString(), "--held-out", "1",
+                "--batch-size", "4"), "--seq-kd has no effect with --lambda 1.0");
+    }
+
+    @Test
     void maxNewTokensBeyondContextIsRejected() {
         assertRejected(distill("--max-new-tokens", "600"), "--max-new-tokens 600", "context length 512");
     }
