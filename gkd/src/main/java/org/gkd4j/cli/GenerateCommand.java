@@ -31,23 +31,23 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions = new ModelOptions();
 
-    @Option(names = "--prompt", paramLabel = "TEXT", description = "Prompt text; empty or absent starts from BOS.")
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "Prompt text; empty or absent (the default) starts from BOS.")
     String prompt;
 
     @Option(names = "--prompts", paramLabel = "FILE.jsonl",
-            description = "One JSON object per line with a \"prompt\" string; all are generated in batches.")
+            description = "One JSON object per line with a \"prompt\" string; all are generated in batches (default: --prompt).")
     Path promptsFile;
 
-    @Option(names = "--temperature", description = "Softmax temperature; 0 is greedy (default 1.0).")
+    @Option(names = "--temperature", paramLabel = "T", description = "Softmax temperature; 0 is greedy (default 1.0).")
     float temperature = 1f;
 
     @Option(names = "--top-k", paramLabel = "K", description = "Sample among the K most probable tokens; 0 keeps all (default 0).")
     int topK;
 
-    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus sampling mass in (0, 1]; 1 keeps all (default 0.9).")
+    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus sampling mass in (0, 1]; 1 keeps all (default 0.9, which cuts the unlikely tail; distill samples with 1).")
     float topP = 0.9f;
 
-    @Option(names = "--seed", description = "Random seed; the same seed gives the same text (default 42).")
+    @Option(names = "--seed", paramLabel = "SEED", description = "Random seed; the same seed gives the same text (default 42).")
     long seed = 42;
 
     @Option(names = "--max-new-tokens", paramLabel = "N", description = "Most tokens generated per prompt (default 256).")

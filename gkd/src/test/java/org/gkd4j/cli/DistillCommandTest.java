@@ -79,6 +79,21 @@ class DistillCommandTest {
     }
 
     @Test
+    void helpHasNoFieldNamePlaceholders() {
+        for (String command : new String[] {"distill", "sft", "generate", "eval"}) {
+            outBytes.reset();
+            assertEquals(0, Main.execute(command, "--help"));
+            String help = outBytes.toString(StandardCharsets.UTF_8);
+            assertFalse(help.contains("=<"), command + " --help has a <field> placeholder: " + help);
+        }
+        outBytes.reset();
+        Main.execute("distill", "--help");
+        String help = outBytes.toString(StandardCharsets.UTF_8);
+        assertTrue(help.contains("--reward-weight=W"), help);
+        assertTrue(help.contains("--steps=N") && help.contains("(default 150)"), help);
+    }
+
+    @Test
     void unknownOptionIsRejected() {
         assertRejected(distill("--lamda", "0.5"), "--lamda");
     }
