@@ -11,6 +11,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import org.gkd4j.gkd.train.AtomicFiles;
+import org.gkd4j.gkd.train.CheckpointStore;
 import org.gkd4j.gkd.train.GkdTrainer;
 import org.gkd4j.gkd.train.ProgressBar;
 import org.gkd4j.gkd.train.TrainConfig;
@@ -82,7 +83,19 @@ final class TrainCommand {
                     setup.teacher() == null ? "none" : String.format(Locale.ROOT, "%,d parameters",
                             setup.teacher().config().parameterCount()),
                     setup.student().config().parameterCount(), outputDir));
-            GkdTrainer.Summary summary = new GkdTrainer(setup, outputDir, err, ProgressBar.stderrIsTerminal()).run(resume);
+            // Ctrl-C or SIGTERM: name the checkpoint to resume from (the hook only reads; it never writes one)
+            Thread interruptNote = new Thread(() -> err.println(interruptedMessage(command, outputDir)));
+            Runtime.getRuntime().addShutdownHook(interruptNote);
+            GkdTrainer.Summary summary;
+            try {
+                summary = new GkdTrainer(setup, outputDir, err, ProgressBar.stderrIsTerminal()).run(resume);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(interruptNote);
+                } catch (IllegalStateException shuttingDown) {
+                    // the JVM is already exiting: the hook runs and prints the note
+                }
+            }
             int stepsRun = summary.steps() - summary.startStep();
             out.println(String.format(Locale.ROOT, "%s: %d %s in %.1f s%s, loss %.4f -> %.4f%s; report %s",
                     command, stepsRun, stepsRun == 1 ? "step" : "steps", summary.seconds(),
@@ -97,6 +110,19 @@ final class TrainCommand {
             err.println(command + ": failed writing to " + outputDir + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    /** The line printed when a run is stopped by a signal: its newest checkpoint and the command that resumes it. */
+    static String interruptedMessage(String command, Path outputDir) {
+        String checkpoint;
+        try {
+            checkpoint = new CheckpointStore(outputDir.resolve(GkdTrainer.CHECKPOINTS_DIR), Integer.MAX_VALUE).latest()
+                    .map(latest -> "the last checkpoint is " + latest)
+                    .orElse("no checkpoint was written yet (the run restarts from step 0)");
+        } catch (IOException | UncheckedIOException e) {
+            checkpoint = "the checkpoints in " + outputDir.resolve(GkdTrainer.CHECKPOINTS_DIR) + " are not readable";
+        }
+        return command + ": stopped; " + checkpoint + "; continue with: " + command + " --resume " + outputDir;
     }
 
     /**
