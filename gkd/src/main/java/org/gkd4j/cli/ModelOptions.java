@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import org.gkd4j.model.Transformer;
 import org.gkd4j.model.checkpoint.Checkpoints;
 import org.gkd4j.model.checkpoint.ModelWeights;
+import org.gkd4j.model.tokenizer.Llama2cTokenizer;
 import org.gkd4j.model.tokenizer.Tokenizer;
 import org.gkd4j.model.tokenizer.Tokenizers;
 import org.gkd4j.tensor.kernels.Parallel;
@@ -51,7 +52,10 @@ public final class ModelOptions {
             throw new CliException("cannot load --model " + model + ": " + e.getMessage());
         }
         Tokenizer loadedTokenizer = loadTokenizer(weights.config().vocabSize());
-        if (loadedTokenizer.vocabSize() > weights.config().vocabSize()) {
+        // a tokenizer.bin must match the model's vocabulary exactly; a tokenizer.json may have fewer ids (padding)
+        boolean exact = loadedTokenizer instanceof Llama2cTokenizer;
+        if (exact ? loadedTokenizer.vocabSize() != weights.config().vocabSize()
+                : loadedTokenizer.vocabSize() > weights.config().vocabSize()) {
             throw new CliException("the tokenizer has " + loadedTokenizer.vocabSize() + " tokens but the model's"
                     + " vocabulary has " + weights.config().vocabSize() + "; pass the tokenizer the model was trained with");
         }
@@ -83,8 +87,7 @@ public final class ModelOptions {
             }
         }
         try {
-            // a tokenizer.bin must match the model's vocabulary exactly; a tokenizer.json may have fewer ids (padding)
-            return Tokenizers.load(path, modelVocabSize);
+            return Tokenizers.load(path);
         } catch (IllegalArgumentException | IOException | UncheckedIOException e) {
             throw new CliException("cannot load --tokenizer " + path + ": " + e.getMessage());
         }

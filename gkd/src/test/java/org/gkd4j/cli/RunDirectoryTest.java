@@ -65,6 +65,27 @@ class RunDirectoryTest {
     }
 
     @Test
+    void tokenizerWithAnotherVocabularyIsRejected() throws IOException {
+        Path other = Files.createDirectories(folder.resolve("other"));
+        Path model = Files.copy(run.resolve("student.safetensors"), other.resolve("student.safetensors"));
+        // the shipped tokenizer plus one piece "x": score 0 (float32), length 1, the byte
+        byte[] shipped = Files.readAllBytes(run.resolve("tokenizer.bin"));
+        byte[] extra = {0, 0, 0, 0, 1, 0, 0, 0, 'x'};
+        byte[] bigger = java.util.Arrays.copyOf(shipped, shipped.length + extra.length);
+        System.arraycopy(extra, 0, bigger, shipped.length, extra.length);
+        Files.write(other.resolve("tokenizer.bin"), bigger);
+        for (String command : new String[] {"generate", "eval"}) {
+            Path text = Files.writeString(other.resolve("text.txt"), "Once upon a time.\n");
+            GenerateCommandTest.Result result = command.equals("generate")
+                    ? GenerateCommandTest.run("generate", "--model", model.toString(), "--max-new-tokens", "2")
+                    : GenerateCommandTest.run("eval", "--model", model.toString(), "--data", text.toString());
+            assertEquals(Main.EXIT_USAGE, result.exitCode(), result.err());
+            assertTrue(result.err().contains("the tokenizer has 513 tokens but the model's vocabulary has 512"),
+                    result.err());
+        }
+    }
+
+    @Test
     void resumingAFinishedRunChangesNothing() throws IOException {
         String report = Files.readString(run.resolve("report.md"));
         long modified = Files.getLastModifiedTime(run.resolve("report.md")).toMillis();
