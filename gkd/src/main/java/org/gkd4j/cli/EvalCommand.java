@@ -114,6 +114,9 @@ public final class EvalCommand implements Callable<Integer> {
     /** Reads the documents: JSONL when the file name ends in .jsonl, else one per non-blank line. */
     private static List<String> readDocuments(Path file) {
         List<String> lines;
+        if (!Files.exists(file)) {
+            throw new ModelOptions.CliException("--data " + file + " not found; pass an existing text or JSONL file");
+        }
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {

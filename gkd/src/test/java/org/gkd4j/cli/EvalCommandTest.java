@@ -18,6 +18,13 @@ class EvalCommandTest {
     Path folder;
 
     @Test
+    void missingDataFileSaysNotFound() {
+        Result result = GenerateCommandTest.run("eval", "--data", "nope.txt");
+        assertEquals(Main.EXIT_USAGE, result.exitCode(), result.err());
+        assertTrue(result.err().contains("--data nope.txt not found"), result.err());
+    }
+
+    @Test
     void textFileReportsPerplexity() throws IOException {
         Path data = folder.resolve("stories.txt");
         Files.writeString(data, "Once upon a time, there was a little girl named Lily.\n\nThe cat sat on the mat.\n");
