@@ -45,7 +45,7 @@ public final class ConfigFile {
         }
     }
 
-    /** Names the key, the expected type and the value given, for example: steps must be an integer, got "five". */
+    /** Returns a message naming the key, the expected type and the value, for example: steps must be an integer, got "five". */
     static String wrongType(Path file, ObjectNode merged, MismatchedInputException e) {
         String where = file == null ? "config" : file.toString();
         if (e.getPath().isEmpty() || e.getPath().getLast().getFieldName() == null) {
@@ -65,8 +65,8 @@ public final class ConfigFile {
         } else {
             expected = "a " + (type == null ? "different value" : type.getSimpleName());
         }
-        JsonNode given = merged.get(key);
-        return where + ": " + key + " must be " + expected + ", got " + (given == null ? "null" : given.toString());
+        JsonNode value = merged.get(key);
+        return where + ": " + key + " must be " + expected + ", got " + (value == null ? "null" : value.toString());
     }
 
     /** Reads a JSON object from {@code file}. */

@@ -83,7 +83,7 @@ final class TrainCommand {
                     setup.teacher() == null ? "none" : String.format(Locale.ROOT, "%,d parameters",
                             setup.teacher().config().parameterCount()),
                     setup.student().config().parameterCount(), outputDir));
-            // Ctrl-C or SIGTERM: name the checkpoint to resume from (the hook only reads; it never writes one)
+            // Ctrl-C or SIGTERM: name the checkpoint to resume from. The hook only reads, so it never leaves a partial checkpoint
             Thread interruptNote = new Thread(() -> err.println(interruptedMessage(command, outputDir)));
             Runtime.getRuntime().addShutdownHook(interruptNote);
             GkdTrainer.Summary summary;
@@ -112,7 +112,7 @@ final class TrainCommand {
         }
     }
 
-    /** The line printed when a run is stopped by a signal: its newest checkpoint and the command that resumes it. */
+    /** Returns the line printed when a signal stops a run: its newest checkpoint and the command that resumes it. */
     static String interruptedMessage(String command, Path outputDir) {
         String checkpoint;
         try {
@@ -205,14 +205,14 @@ final class TrainCommand {
      */
     static void rejectChangedOptions(Path runDir, TrainConfig saved, ObjectNode commandLine) {
         ObjectNode savedTree = JSON.valueToTree(saved);
-        ObjectNode wanted = JSON.valueToTree(ConfigFile.merge(saved, null, commandLine));
+        ObjectNode requested = JSON.valueToTree(ConfigFile.merge(saved, null, commandLine));
         for (String key : options(commandLine)) {
             // threads change only the speed, not the result
             if (key.equals("mode") || key.equals("output-dir") || key.equals("threads") || !savedTree.has(key)) {
                 continue;
             }
-            if (!savedTree.get(key).equals(wanted.get(key))) {
-                throw new IllegalArgumentException("--" + key + " is " + wanted.get(key) + " but the run " + runDir
+            if (!savedTree.get(key).equals(requested.get(key))) {
+                throw new IllegalArgumentException("--" + key + " is " + requested.get(key) + " but the run " + runDir
                         + " was started with " + savedTree.get(key) + "; a resumed run keeps its config.json: drop --"
                         + key + ", or start a new run (--student " + runDir.resolve("student.safetensors")
                         + " continues from finished weights)");
