@@ -3,11 +3,11 @@
 # table of GFLOP/s and the ratio gkd4j / OpenBLAS per shape, layout and thread count.
 #
 # Usage: scripts/bench-matmul.sh [--quick | --full] [--shapes LIST] [--threads 1,2] [--out DIR] [--no-build]
-#   --quick     1024³ and the training shapes, about 8 minutes on 2 cores (default)
+#   --quick     1024³ and the training shapes, about 9 minutes on 2 cores (default)
 #   --full      adds 512³, 2048³ and the decoding shapes (8 and 1 rows), about 20 minutes
 #   --shapes    comma-separated MxKxN list that replaces the mode's shapes (the mode still sets the run lengths)
 #   --threads   comma-separated thread counts for both gkd4j and OpenBLAS (default 1,2)
-#   --out       directory for the JMH JSON, the peer JSON lines and summary.md (default bench/target/matmul-<time>)
+#   --out       directory for the JMH JSON, the peer's JSON lines and summary.md (default bench/target/matmul-<time>)
 #   --no-build  use the existing bench/target/benchmarks.jar
 # Environment: PEERS_DIR (default: ../shared/peers or ../../shared/peers from the repository root) must contain
 # sgemm_bench.py;
@@ -85,6 +85,20 @@ fi
     echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$out/machine.txt"
 
+# OpenBLAS through numpy, one process per thread count so the thread variables take effect; it runs before and
+# after JMH, so a change of load during the run shows as a gap between the two figures
+run_peer() {
+    : > "$out/peer-sgemm-$1.jsonl"
+    for t in ${threads//,/ }; do
+        echo "running OpenBLAS peer on $t thread(s), $1 JMH"
+        env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" \
+            LD_LIBRARY_PATH="$OPENBLAS_LIB_DIR" \
+            "$PYTHON" "$PEERS_DIR/sgemm_bench.py" --lib numpy --threads "$t" --reps "$peer_reps" \
+            --shapes "$shapes" >> "$out/peer-sgemm-$1.jsonl"
+    done
+}
+run_peer before
+
 # gkd4j: one JMH fork per shape, layout and thread count
 echo "running JMH MatmulBench ($mode): shapes $shapes, threads $threads"
 "$JAVA_HOME/bin/java" ${JMH_HOST_OPTS:-} -jar bench/target/benchmarks.jar 'MatmulBench' \
@@ -96,41 +110,30 @@ if [ ! -s "$out/jmh-matmul.json" ]; then
     tail -5 "$out/jmh-matmul.log" >&2
     exit 1
 fi
+run_peer after
 
-# OpenBLAS through numpy, one process per thread count so the thread variables take effect
-: > "$out/peer-sgemm.jsonl"
-for t in ${threads//,/ }; do
-    echo "running OpenBLAS peer on $t thread(s)"
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" \
-        LD_LIBRARY_PATH="$OPENBLAS_LIB_DIR" \
-        "$PYTHON" "$PEERS_DIR/sgemm_bench.py" --lib numpy --threads "$t" --reps "$peer_reps" --shapes "$shapes" \
-        >> "$out/peer-sgemm.jsonl"
-done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/machine.txt"
 
 # join both into one Markdown table; the peer measures only A·B, so every layout is compared with OpenBLAS A·B
-"$PYTHON" - "$out/jmh-matmul.json" "$out/peer-sgemm.jsonl" <<'PY' | tee "$out/summary.md"
+"$PYTHON" - "$out/jmh-matmul.json" "$out/peer-sgemm-before.jsonl" "$out/peer-sgemm-after.jsonl" <<'PY' \
+    | tee "$out/summary.md"
 """Joins JMH MatmulBench results with the OpenBLAS peer's JSON lines into a Markdown table of GFLOP/s.
 
-Usage: bench-matmul-summary.py JMH_JSON PEER_JSONL
-The peer (sgemm_bench.py) measures only A·B, so every layout of gkd4j is compared with OpenBLAS A·B.
+Arguments: JMH_JSON PEER_BEFORE_JSONL PEER_AFTER_JSONL. The ratio uses the mean of the peer's medians before and
+after JMH. The peer (sgemm_bench.py) measures only A·B, so every layout of gkd4j is compared with OpenBLAS A·B.
 """
 import json
 import sys
 
 
 def main():
-    jmh_path, peer_path = sys.argv[1], sys.argv[2]
-    with open(jmh_path) as f:
+    with open(sys.argv[1]) as f:
         runs = json.load(f)
-    peer = {}
-    with open(peer_path) as f:
-        for line in f:
-            record = json.loads(line)
-            if "M" in record:
-                peer[(f"{record['M']}x{record['K']}x{record['N']}", record["threads"])] = record["gflops_median"]
+    before = read_peer(sys.argv[2])
+    after = read_peer(sys.argv[3])
 
-    print("| shape MxKxN | layout | threads | gkd4j GFLOP/s | OpenBLAS A·B GFLOP/s | gkd4j / OpenBLAS |")
+    print("| shape MxKxN | layout | threads | gkd4j GFLOP/s | OpenBLAS A·B GFLOP/s (before / after) "
+          "| gkd4j / OpenBLAS |")
     print("|---|---|---|---|---|---|")
     rows = []
     for run in runs:
@@ -138,10 +141,26 @@ def main():
         gflops = run["secondaryMetrics"]["gflops"]["score"]
         rows.append((params["shape"], params["layout"], int(params["threads"]), gflops))
     for shape, layout, threads, gflops in sorted(rows, key=lambda r: (r[2], r[0], r[1])):
-        reference = peer.get((shape, threads))
-        ratio = f"{gflops / reference:.2f}" if reference else "n/a"
-        shown = f"{reference:.1f}" if reference else "n/a"
+        key = (shape, threads)
+        if key in before and key in after:
+            reference = (before[key] + after[key]) / 2
+            shown = f"{reference:.1f} ({before[key]:.1f} / {after[key]:.1f})"
+            ratio = f"{gflops / reference:.2f}"
+        else:
+            shown = "n/a"
+            ratio = "n/a"
         print(f"| {shape} | {layout} | {threads} | {gflops:.1f} | {shown} | {ratio} |")
+
+
+def read_peer(path):
+    """Returns {(shape, threads): median GFLOP/s} from sgemm_bench.py's JSON lines."""
+    peer = {}
+    with open(path) as f:
+        for line in f:
+            record = json.loads(line)
+            if "M" in record:
+                peer[(f"{record['M']}x{record['K']}x{record['N']}", record["threads"])] = record["gflops_median"]
+    return peer
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ import org.gkd4j.tensor.optim.GradClip;
  * memory (VmHWM) after each pair.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp ... GkdStepBench [tiny|small ...] [--steps N]
- * [--threads N]}; 2 warm-up steps, then the median of N measured steps (default 5).
+ * [--threads N] [--no-workspace]}; 20 warm-up steps, then the median of N measured steps (default 5).
  */
 public final class GkdStepBench {
 
@@ -41,6 +41,10 @@ public final class GkdStepBench {
     private static final int PROMPT_TOKENS = 32;
     private static final int NEW_TOKENS = 64;
     private static final int CHUNK_ROWS = 256;
+    /** Untimed steps first: the divergence kernel needs about 10,000 rows (20 steps) before C2 has compiled it. */
+    private static final int WARMUP_STEPS = 20;
+    /** False with --no-workspace: op outputs come from the heap, to measure what the workspace saves. */
+    private static boolean useWorkspace = true;
 
     private GkdStepBench() {
     }
@@ -61,6 +65,8 @@ public final class GkdStepBench {
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--steps")) {
                 steps = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("--no-workspace")) {
+                useWorkspace = false;
             } else if (args[i].equals("--threads")) {
                 Parallel.setThreads(Integer.parseInt(args[++i]));
             } else {
@@ -88,8 +94,11 @@ public final class GkdStepBench {
         double[] sampling = new double[steps];
         double[] teacherForward = new double[steps];
         double[] studentUpdate = new double[steps];
+        double[] allocated = new double[steps];
+        com.sun.management.ThreadMXBean threadBean =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         try (Generator generator = new Generator(student, null, BATCH, threads)) {
-            for (int step = -2; step < steps; step++) {
+            for (int step = -WARMUP_STEPS; step < steps; step++) {
                 // 1. sampling: the student continues random prompts, no gradient
                 List<int[]> prompts = new ArrayList<>();
                 for (int b = 0; b < BATCH; b++) {
@@ -112,7 +121,8 @@ public final class GkdStepBench {
                 SequenceBatch batch = new SequenceBatch(prompts, completions);
                 long sampled = System.nanoTime();
 
-                try (Workspace.Scope ignored = workspace.step()) {
+                long allocatedBefore = threadBean.getCurrentThreadAllocatedBytes();
+                try (Workspace.Scope ignored = useWorkspace ? workspace.step() : () -> { }) {
                     // 2. teacher forward without gradient
                     Var teacherHidden;
                     try (Tape.Scope noGrad = Tape.noGrad()) {
@@ -136,6 +146,7 @@ public final class GkdStepBench {
                         sampling[step] = (sampled - start) / 1e9;
                         teacherForward[step] = (taught - sampled) / 1e9;
                         studentUpdate[step] = (updated - taught) / 1e9;
+                        allocated[step] = threadBean.getCurrentThreadAllocatedBytes() - allocatedBefore;
                     }
                 }
             }
@@ -145,6 +156,8 @@ public final class GkdStepBench {
                         + "student %.3f; medians over %d steps, %d threads)%n", name, studentConfig.vocabSize(), total,
                 median(sampling), median(teacherForward), median(studentUpdate), steps, threads);
         System.out.println("gkd step " + name + ": peak RSS " + peakRss());
+        System.out.printf(Locale.ROOT, "gkd step %s: teacher forward + student update allocate %.1f MB per step on "
+                + "the calling thread (median; workspace %s)%n", name, median(allocated) / 1e6, useWorkspace ? "on" : "off");
     }
 
     private static double median(double[] values) {

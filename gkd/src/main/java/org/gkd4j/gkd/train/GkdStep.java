@@ -12,6 +12,7 @@ import org.gkd4j.model.Transformer;
 import org.gkd4j.tensor.autograd.Ops;
 import org.gkd4j.tensor.autograd.Tape;
 import org.gkd4j.tensor.autograd.Var;
+import org.gkd4j.tensor.autograd.Workspace;
 
 /**
  * One optimizer step of generalized knowledge distillation (Agarwal et al., "On-Policy Distillation of Language
@@ -38,6 +39,8 @@ public final class GkdStep {
     private final Sampling studentSampling;
     private final Sampling teacherSampling;
     private final RunningMean rewardBaseline;
+    // activations, temporaries and op gradients of one micro-batch, reused by the next one
+    private final Workspace workspace = new Workspace();
 
     public GkdStep(TrainingSetup setup, TokenizedExamples tokens, Sampling studentSampling, Sampling teacherSampling,
                    RunningMean rewardBaseline) {
@@ -96,24 +99,29 @@ public final class GkdStep {
             return new Outcome(0, onPolicy, 0, totalTokens, Double.NaN);
         }
         for (int m = 0; m < microBatches.size(); m++) {
-            SequenceBatch batch = microBatches.get(m);
-            float[] weights = batch.positionWeights(config.reduction(), positions, sequences);
-            Var studentHidden = student.forwardHidden(batch.ids(), batch.batch(), batch.time(), batch.keyMask(), null);
-            Var objective = config.isSft()
-                    ? crossEntropy(studentHidden, student.headWeight(), batch.targets(), weights, config.chunkRows())
-                    : divergence(studentHidden, batch, weights);
-            if (onPolicy && setup.reward() != null) {
-                double[] rewards = rewards(microExamples.get(m), batch);
-                for (double reward : rewards) {
-                    rewardSum += reward;
-                    rewardCount++;
+            // The workspace frees the previous micro-batch's arrays, so only the loss value and gradients survive.
+            try (Workspace.Scope ignored = workspace.step()) {
+                SequenceBatch batch = microBatches.get(m);
+                float[] weights = batch.positionWeights(config.reduction(), positions, sequences);
+                Var studentHidden = student.forwardHidden(batch.ids(), batch.batch(), batch.time(), batch.keyMask(),
+                        null);
+                Var objective = config.isSft()
+                        ? crossEntropy(studentHidden, student.headWeight(), batch.targets(), weights,
+                                config.chunkRows())
+                        : divergence(studentHidden, batch, weights);
+                if (onPolicy && setup.reward() != null) {
+                    double[] rewards = rewards(microExamples.get(m), batch);
+                    for (double reward : rewards) {
+                        rewardSum += reward;
+                        rewardCount++;
+                    }
+                    Var reinforce = reinforce(studentHidden, student.headWeight(), batch, weights, rewards);
+                    double w = config.rewardWeight();
+                    objective = Ops.add(Ops.scale(objective, (float) (1 - w)), Ops.scale(reinforce, (float) w));
                 }
-                Var reinforce = reinforce(studentHidden, student.headWeight(), batch, weights, rewards);
-                double w = config.rewardWeight();
-                objective = Ops.add(Ops.scale(objective, (float) (1 - w)), Ops.scale(reinforce, (float) w));
+                loss += objective.value().get(0);
+                objective.backward();
             }
-            loss += objective.value().get(0);
-            objective.backward();
         }
         if (rewardCount > 0) {
             rewardBaseline.update(rewardSum / rewardCount);
@@ -130,29 +138,14 @@ public final class GkdStep {
             teacherHidden = teacher.forwardHidden(batch.ids(), batch.batch(), batch.time(), batch.keyMask(), null);
         }
         TrainConfig config = setup.config();
-        if (ChunkedDistillationLoss.onScalarBackend()) {
-            return ChunkedDistillationLoss.forward(studentHidden, setup.student().headWeight(), teacherHidden.detach(),
-                    teacher.headWeight().detach(), weights, setup.divergence(), (float) config.lossTemperature(),
-                    config.chunkRows());
-        }
         return DistillationLoss.forward(studentHidden, setup.student().headWeight(), teacherHidden.value(),
                 teacher.headWeight().value(), weights, setup.divergence(), (float) config.lossTemperature(),
                 config.chunkRows());
     }
 
-    /**
-     * Computes Σ_n w_n · (−log p_student(y_n)), the weighted cross-entropy, chunked over the vocabulary projection.
-     * On the scalar backend it sums in a fixed order (through {@link PolicyLogprobs}) so runs repeat bit for bit.
-     */
+    /** Computes Σ_n w_n · (−log p_student(y_n)), the weighted cross-entropy, chunked over the vocabulary projection. */
     static Var crossEntropy(Var hidden, Var head, int[] targets, float[] weights, int chunkRows) {
-        if (!ChunkedDistillationLoss.onScalarBackend()) {
-            return CrossEntropyLoss.forward(hidden, head, targets, weights, chunkRows);
-        }
-        float[] negated = new float[weights.length];
-        for (int i = 0; i < weights.length; i++) {
-            negated[i] = -weights[i];
-        }
-        return PolicyLogprobs.weightedSum(hidden, head, targets, negated, chunkRows);
+        return CrossEntropyLoss.forward(hidden, head, targets, weights, chunkRows);
     }
 
     private double[] rewards(List<Example> examples, SequenceBatch batch) {

@@ -50,9 +50,9 @@ final class TokenDivergences {
                 positions++;
                 logLikelihood += student[offset + target] - logSumExp(student, offset, vocab);
                 if (teacher != null) {
-                    forward += ChunkedDistillationLoss.rowDivergence(FORWARD_KL, student, offset, teacher, offset,
+                    forward += DivergenceKernel.evaluate(FORWARD_KL, student, offset, teacher, offset,
                             vocab, 1f, null, 0, 0f, scratch);
-                    reverse += ChunkedDistillationLoss.rowDivergence(REVERSE_KL, student, offset, teacher, offset,
+                    reverse += DivergenceKernel.evaluate(REVERSE_KL, student, offset, teacher, offset,
                             vocab, 1f, null, 0, 0f, scratch);
                 }
             }

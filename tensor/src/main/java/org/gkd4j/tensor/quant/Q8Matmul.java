@@ -7,6 +7,7 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.gkd4j.tensor.Tensor;
 import org.gkd4j.tensor.kernels.Parallel;
+import org.gkd4j.tensor.kernels.VectorMath;
 
 /**
  * The Vector API Q8_0 matrix multiply out [N, O] = x [N, C] · dequantize(w [O, C])ᵀ, split across threads by
@@ -81,10 +82,10 @@ final class Q8Matmul {
                 acc2 = xv.fma(FloatVector.fromArray(FLOATS, w2, k), acc2);
                 acc3 = xv.fma(FloatVector.fromArray(FLOATS, w3, k), acc3);
             }
-            float sum0 = acc0.reduceLanes(VectorOperators.ADD);
-            float sum1 = acc1.reduceLanes(VectorOperators.ADD);
-            float sum2 = acc2.reduceLanes(VectorOperators.ADD);
-            float sum3 = acc3.reduceLanes(VectorOperators.ADD);
+            float sum0 = VectorMath.sumLanes(acc0);
+            float sum1 = VectorMath.sumLanes(acc1);
+            float sum2 = VectorMath.sumLanes(acc2);
+            float sum3 = VectorMath.sumLanes(acc3);
             for (int k = vectorEnd; k < c; k++) {
                 float xk = xd[xBase + k];
                 sum0 += xk * w0[k];
@@ -114,7 +115,7 @@ final class Q8Matmul {
             for (int k = 0; k < vectorEnd; k += LANES) {
                 acc = FloatVector.fromArray(FLOATS, xd, xBase + k).fma(FloatVector.fromArray(FLOATS, row, k), acc);
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = VectorMath.sumLanes(acc);
             for (int k = vectorEnd; k < c; k++) {
                 sum += xd[xBase + k] * row[k];
             }
