@@ -99,7 +99,7 @@ public final class GkdStep {
             return new Outcome(0, onPolicy, 0, totalTokens, Double.NaN);
         }
         for (int m = 0; m < microBatches.size(); m++) {
-            // the workspace frees the previous micro-batch's arrays; the loss value and parameter gradients survive
+            // The workspace frees the previous micro-batch's arrays, so only the loss value and gradients survive.
             try (Workspace.Scope ignored = workspace.step()) {
                 SequenceBatch batch = microBatches.get(m);
                 float[] weights = batch.positionWeights(config.reduction(), positions, sequences);

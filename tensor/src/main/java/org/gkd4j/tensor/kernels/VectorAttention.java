@@ -2,7 +2,6 @@ package org.gkd4j.tensor.kernels;
 
 import static org.gkd4j.tensor.kernels.VectorMath.LANES;
 import static org.gkd4j.tensor.kernels.VectorMath.SPECIES;
-import static org.gkd4j.tensor.kernels.VectorMath.axpy;
 import static org.gkd4j.tensor.kernels.VectorMath.dot;
 import static org.gkd4j.tensor.kernels.VectorMath.exp;
 
@@ -14,10 +13,13 @@ import org.gkd4j.tensor.Tensor;
 
 /**
  * Vector API causal grouped-query attention. Each (batch, key head) block gathers its keys and values transposed,
- * [D, T], so the scores of one query against keys s = 0..t are a small matrix product vectorized over s
- * (broadcast q[j], fused multiply-add with row j of kᵀ) with no lane reduction in the inner loop.
+ * [D, T] padded to whole vectors, so every step of a query row runs along the key axis s = 0..t: the scores
+ * (broadcast q[j], fused multiply-add with row j of kᵀ), out_j = p·vᵀ[j] and, in the backward pass,
+ * dq_j = dscore·kᵀ[j] and the rank-one updates dkᵀ[j] += q_j·dscore, dvᵀ[j] += dout_j·p. With D = 8..48 this
+ * takes D calls per query row where one call per key took T.
  * The forward pass runs in parallel over (batch, query head). The backward pass runs over (batch, key head)
- * because the query heads of a group all add into the same dk and dv rows.
+ * because the query heads of a group all add into the same dk and dv rows; each task owns its rows, so the
+ * result does not depend on the number of threads.
  */
 final class VectorAttention {
 
@@ -28,13 +30,15 @@ final class VectorAttention {
     static void attention(Tensor q, Tensor k, Tensor v, boolean[] keyMask, Tensor out, Tensor logsumexp) {
         int b = q.dim(0), t = q.dim(1), h = q.dim(2), d = q.dim(3), g = k.dim(2);
         int group = h / g;
+        int stride = roundUp(t);
         float scale = (float) (1.0 / Math.sqrt(d));
-        float[] qd = q.data(), vd = v.data(), od = out.data(), ld = logsumexp.data();
+        float[] qd = q.data(), od = out.data(), ld = logsumexp.data();
         Parallel.forEach(b * h, task -> {
             int bi = task / h, hi = task % h, gi = hi / group;
-            float[] scratch = VectorMath.scratch(d * t + 2 * t);
-            int keysAt = 0, maskAt = d * t, scoresAt = d * t + t;
-            gatherTransposed(k, bi, gi, scratch, keysAt);
+            float[] scratch = VectorMath.scratch(2 * d * stride + 2 * stride);
+            int keysAt = 0, valuesAt = d * stride, maskAt = 2 * d * stride, scoresAt = maskAt + stride;
+            gatherTransposed(k, bi, gi, scratch, keysAt, stride);
+            gatherTransposed(v, bi, gi, scratch, valuesAt, stride);
             fillMask(keyMask, bi, t, scratch, maskAt);
 
             for (int ti = 0; ti < t; ti++) {
@@ -44,25 +48,21 @@ final class VectorAttention {
                 int keys = ti + 1;
 
                 // scores over keys 0..t and their max; masked keys hold -∞
-                float max = scores(qd, qRow, scale, scratch, keysAt, maskAt, scoresAt, keys, d, t);
-                Arrays.fill(od, oRow, oRow + d, 0f);
+                float max = scores(qd, qRow, scale, scratch, keysAt, maskAt, scoresAt, keys, d, stride);
                 if (max == Float.NEGATIVE_INFINITY) {
+                    Arrays.fill(od, oRow, oRow + d, 0f);
                     ld[lseAt] = Float.NEGATIVE_INFINITY;
                     continue;
                 }
 
-                // probabilities p_s = exp(score_s - max) / Σ
+                // probabilities p_s = exp(score_s - max) / Σ, zero up to a whole vector past the last key
                 float sum = expInPlace(scratch, scoresAt, keys, max);
                 ld[lseAt] = max + (float) Math.log(sum);
-                float inverse = 1f / sum;
+                int padded = roundUp(keys);
+                scaleAndPad(scratch, scoresAt, keys, padded, 1f / sum);
 
-                // out = Σ_s p_s·v_s
-                for (int s = 0; s < keys; s++) {
-                    float p = scratch[scoresAt + s] * inverse;
-                    if (p != 0f) {
-                        axpy(p, vd, v.offset() + ((bi * t + s) * g + gi) * d, od, oRow, d);
-                    }
-                }
+                // out_j = Σ_s p_s·vᵀ[j, s]: D dot products over the key axis instead of one axpy per key
+                VectorAttentionBlocks.rowDots(scratch, scoresAt, padded, scratch, valuesAt, stride, d, od, oRow);
             }
         });
     }
@@ -72,72 +72,107 @@ final class VectorAttention {
                                   Tensor dout, Tensor dq, Tensor dk, Tensor dv) {
         int b = q.dim(0), t = q.dim(1), h = q.dim(2), d = q.dim(3), g = k.dim(2);
         int group = h / g;
+        int stride = roundUp(t);
         float scale = (float) (1.0 / Math.sqrt(d));
-        float[] qd = q.data(), kd = k.data(), od = out.data(), ld = logsumexp.data(), dod = dout.data();
-        float[] dqd = dq.data(), dkd = dk.data(), dvd = dv.data();
+        float[] qd = q.data(), od = out.data(), ld = logsumexp.data(), dod = dout.data();
+        float[] dqd = dq.data();
         Parallel.forEach(b * g, task -> {
             int bi = task / g, gi = task % g;
-            float[] scratch = VectorMath.scratch(2 * d * t + 3 * t);
-            int keysAt = 0, valuesAt = d * t, maskAt = 2 * d * t, probabilitiesAt = maskAt + t, gradsAt = maskAt + 2 * t;
-            gatherTransposed(k, bi, gi, scratch, keysAt);
-            gatherTransposed(v, bi, gi, scratch, valuesAt);
+            float[] scratch = VectorMath.scratch(4 * d * stride + 3 * stride);
+            int keysAt = 0, valuesAt = d * stride, dkAt = 2 * d * stride, dvAt = 3 * d * stride;
+            int maskAt = 4 * d * stride, probabilitiesAt = maskAt + stride, gradsAt = maskAt + 2 * stride;
+            gatherTransposed(k, bi, gi, scratch, keysAt, stride);
+            gatherTransposed(v, bi, gi, scratch, valuesAt, stride);
             fillMask(keyMask, bi, t, scratch, maskAt);
 
-            // this task owns the dk and dv rows of its key head
-            for (int s = 0; s < t; s++) {
-                int kvRow = ((bi * t + s) * g + gi) * d;
-                Arrays.fill(dkd, dk.offset() + kvRow, dk.offset() + kvRow + d, 0f);
-                Arrays.fill(dvd, dv.offset() + kvRow, dv.offset() + kvRow + d, 0f);
-            }
+            // this task owns the dk and dv rows of its key head, accumulated transposed [D, T] so that the
+            // updates run along the key axis
+            Arrays.fill(scratch, dkAt, maskAt, 0f);
 
             for (int hi = gi * group; hi < (gi + 1) * group; hi++) {
                 for (int ti = 0; ti < t; ti++) {
                     int row = ((bi * t + ti) * h + hi) * d;
                     int qRow = q.offset() + row, dqRow = dq.offset() + row, doRow = dout.offset() + row;
                     float lse = ld[logsumexp.offset() + (bi * h + hi) * t + ti];
-                    Arrays.fill(dqd, dqRow, dqRow + d, 0f);
                     if (lse == Float.NEGATIVE_INFINITY) {
+                        Arrays.fill(dqd, dqRow, dqRow + d, 0f);
                         continue;
                     }
                     int keys = ti + 1;
+                    int padded = roundUp(keys);
 
                     // p_s = exp(score_s - lse), recomputed instead of stored
-                    scores(qd, qRow, scale, scratch, keysAt, maskAt, probabilitiesAt, keys, d, t);
+                    scores(qd, qRow, scale, scratch, keysAt, maskAt, probabilitiesAt, keys, d, stride);
                     expInPlace(scratch, probabilitiesAt, keys, lse);
+                    scaleAndPad(scratch, probabilitiesAt, keys, padded, 1f);
 
                     // dp_s = dout·v_s, then dscore_s = p_s·(dp_s - δ)/√D with δ = dout·out
                     float delta = dot(dod, doRow, od, out.offset() + row, d);
-                    scores(dod, doRow, 1f, scratch, valuesAt, -1, gradsAt, keys, d, t);
+                    scores(dod, doRow, 1f, scratch, valuesAt, -1, gradsAt, keys, d, stride);
                     scoreGradients(scratch, probabilitiesAt, gradsAt, keys, delta, scale);
+                    scaleAndPad(scratch, gradsAt, keys, padded, 1f);
 
-                    // dq = Σ_s dscore_s·k_s, read from kᵀ row by row
-                    for (int j = 0; j < d; j++) {
-                        dqd[dqRow + j] = dot(scratch, gradsAt, scratch, keysAt + j * t, keys);
-                    }
+                    // dq_j = Σ_s dscore_s·kᵀ[j, s]
+                    VectorAttentionBlocks.rowDots(scratch, gradsAt, padded, scratch, keysAt, stride, d, dqd, dqRow);
 
-                    // dk_s += dscore_s·q, dv_s += p_s·dout
-                    for (int s = 0; s < keys; s++) {
-                        float p = scratch[probabilitiesAt + s];
-                        if (p == 0f) {
-                            continue;
-                        }
-                        int kvRow = ((bi * t + s) * g + gi) * d;
-                        axpy(scratch[gradsAt + s], qd, qRow, dkd, dk.offset() + kvRow, d);
-                        axpy(p, dod, doRow, dvd, dv.offset() + kvRow, d);
-                    }
+                    // dkᵀ[j, s] += q_j·dscore_s, dvᵀ[j, s] += dout_j·p_s
+                    VectorAttentionBlocks.outerAdd(qd, qRow, scratch, gradsAt, padded, scratch, dkAt, stride, d);
+                    VectorAttentionBlocks.outerAdd(dod, doRow, scratch, probabilitiesAt, padded, scratch, dvAt,
+                            stride, d);
                 }
             }
+
+            // scatter the transposed sums back into the [B, T, G, D] rows
+            scatterTransposed(scratch, dkAt, stride, dk, bi, gi);
+            scatterTransposed(scratch, dvAt, stride, dv, bi, gi);
         });
     }
 
-    /** Copies the rows of head gi in batch bi of x: [B, T, G, D] into out at {@code at} as [D, T]. */
-    private static void gatherTransposed(Tensor x, int bi, int gi, float[] out, int at) {
+    /** Rounds n up to a whole number of vectors. */
+    private static int roundUp(int n) {
+        return (n + LANES - 1) / LANES * LANES;
+    }
+
+    /** Multiplies values[at, at + n) by factor and writes zeros to [at + n, at + padded). */
+    private static void scaleAndPad(float[] values, int at, int n, int padded, float factor) {
+        if (factor != 1f) {
+            int s = 0;
+            for (int bound = SPECIES.loopBound(n); s < bound; s += LANES) {
+                FloatVector.fromArray(SPECIES, values, at + s).mul(factor).intoArray(values, at + s);
+            }
+            for (; s < n; s++) {
+                values[at + s] *= factor;
+            }
+        }
+        Arrays.fill(values, at + n, at + padded, 0f);
+    }
+
+    /**
+     * Copies the rows of head gi in batch bi of x: [B, T, G, D] into out at {@code at} as [D, stride], with zeros
+     * in the columns from T to stride.
+     */
+    private static void gatherTransposed(Tensor x, int bi, int gi, float[] out, int at, int stride) {
         int t = x.dim(1), g = x.dim(2), d = x.dim(3);
         float[] xd = x.data();
         for (int s = 0; s < t; s++) {
             int row = x.offset() + ((bi * t + s) * g + gi) * d;
             for (int j = 0; j < d; j++) {
-                out[at + j * t + s] = xd[row + j];
+                out[at + j * stride + s] = xd[row + j];
+            }
+        }
+        for (int j = 0; j < d; j++) {
+            Arrays.fill(out, at + j * stride + t, at + (j + 1) * stride, 0f);
+        }
+    }
+
+    /** Writes the [D, stride] block at {@code at} of values into the rows of head gi in batch bi of x. */
+    private static void scatterTransposed(float[] values, int at, int stride, Tensor x, int bi, int gi) {
+        int t = x.dim(1), g = x.dim(2), d = x.dim(3);
+        float[] xd = x.data();
+        for (int s = 0; s < t; s++) {
+            int row = x.offset() + ((bi * t + s) * g + gi) * d;
+            for (int j = 0; j < d; j++) {
+                xd[row + j] = values[at + j * stride + s];
             }
         }
     }
@@ -150,17 +185,17 @@ final class VectorAttention {
     }
 
     /**
-     * Writes scale·(x_row · columns_s) + mask_s for s in [0, keys) at {@code outAt}, with columns stored [D, T]
-     * at {@code columnsAt}; maskAt < 0 means no mask. Returns the max of the written values.
+     * Writes scale·(x_row · columns_s) + mask_s for s in [0, keys) at {@code outAt}, with columns stored
+     * [D, stride] at {@code columnsAt}; maskAt < 0 means no mask. Returns the max of the written values.
      */
     private static float scores(float[] x, int xRow, float scale, float[] scratch, int columnsAt, int maskAt,
-                                int outAt, int keys, int d, int t) {
+                                int outAt, int keys, int d, int stride) {
         FloatVector maxes = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
         int s = 0;
         for (int bound = SPECIES.loopBound(keys); s < bound; s += LANES) {
             FloatVector acc = FloatVector.zero(SPECIES);
             for (int j = 0; j < d; j++) {
-                acc = FloatVector.fromArray(SPECIES, scratch, columnsAt + j * t + s)
+                acc = FloatVector.fromArray(SPECIES, scratch, columnsAt + j * stride + s)
                         .fma(FloatVector.broadcast(SPECIES, x[xRow + j]), acc);
             }
             acc = acc.mul(scale);
@@ -174,7 +209,7 @@ final class VectorAttention {
         for (; s < keys; s++) {
             float sum = 0f;
             for (int j = 0; j < d; j++) {
-                sum += scratch[columnsAt + j * t + s] * x[xRow + j];
+                sum += scratch[columnsAt + j * stride + s] * x[xRow + j];
             }
             float score = sum * scale + (maskAt >= 0 ? scratch[maskAt + s] : 0f);
             scratch[outAt + s] = score;
