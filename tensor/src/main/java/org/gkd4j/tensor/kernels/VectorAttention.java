@@ -55,11 +55,11 @@ final class VectorAttention {
                     continue;
                 }
 
-                // probabilities p_s = exp(score_s - max) / Σ, zero up to a whole vector past the last key
-                float sum = expInPlace(scratch, scoresAt, keys, max);
-                ld[lseAt] = max + (float) Math.log(sum);
+                // probabilities p_s = exp(score_s - max) / Σ, zero up to a whole vector past the last key (-∞ there)
                 int padded = roundUp(keys);
-                scaleAndPad(scratch, scoresAt, keys, padded, 1f / sum);
+                float sum = expInPlace(scratch, scoresAt, padded, max);
+                ld[lseAt] = max + (float) Math.log(sum);
+                scaleAndPad(scratch, scoresAt, padded, padded, 1f / sum);
 
                 // out_j = Σ_s p_s·vᵀ[j, s]: D dot products over the key axis instead of one axpy per key
                 VectorAttentionBlocks.rowDots(scratch, scoresAt, padded, scratch, valuesAt, stride, d, od, oRow);
@@ -114,14 +114,15 @@ final class VectorAttention {
 
                         // p_s = exp(score_s - lse), recomputed instead of stored
                         scores(qd, qRow, scale, scratch, keysAt, maskAt, pAt, keys, d, stride);
-                        expInPlace(scratch, pAt, keys, lse);
-                        scaleAndPad(scratch, pAt, keys, padded, 1f);
+                        int own = roundUp(keys);
+                        expInPlace(scratch, pAt, own, lse);
+                        scaleAndPad(scratch, pAt, own, padded, 1f);
 
                         // dp_s = dout·v_s, then dscore_s = p_s·(dp_s - δ)/√D with δ = dout·out
                         float delta = dot(dod, doRow, od, out.offset() + row, d);
                         scores(dod, doRow, 1f, scratch, valuesAt, -1, gAt, keys, d, stride);
-                        scoreGradients(scratch, pAt, gAt, keys, delta, scale);
-                        scaleAndPad(scratch, gAt, keys, padded, 1f);
+                        scoreGradients(scratch, pAt, gAt, own, delta, scale);
+                        scaleAndPad(scratch, gAt, own, padded, 1f);
 
                         // dq_j = Σ_s dscore_s·kᵀ[j, s]
                         VectorAttentionBlocks.rowDots(scratch, gAt, padded, scratch, keysAt, stride, d, dqd, dqRow);
@@ -208,13 +209,15 @@ final class VectorAttention {
 
     /**
      * Writes scale·(x_row · columns_s) + mask_s for s in [0, keys) at {@code outAt}, with columns stored
-     * [D, stride] at {@code columnsAt}; maskAt < 0 means no mask. Returns the max of the written values.
+     * [D, stride] at {@code columnsAt}; maskAt < 0 means no mask. The last vector is computed whole and its lanes
+     * from keys on are set to -∞ (with a mask, so that exp gives 0) or 0 (without). Returns the max of the
+     * written values.
      */
     private static float scores(float[] x, int xRow, float scale, float[] scratch, int columnsAt, int maskAt,
                                 int outAt, int keys, int d, int stride) {
+        float beyond = maskAt >= 0 ? Float.NEGATIVE_INFINITY : 0f;
         FloatVector maxes = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
-        int s = 0;
-        for (int bound = SPECIES.loopBound(keys); s < bound; s += LANES) {
+        for (int s = 0; s < keys; s += LANES) {
             FloatVector acc = FloatVector.zero(SPECIES);
             for (int j = 0; j < d; j++) {
                 acc = FloatVector.fromArray(SPECIES, scratch, columnsAt + j * stride + s)
@@ -224,20 +227,13 @@ final class VectorAttention {
             if (maskAt >= 0) {
                 acc = acc.add(FloatVector.fromArray(SPECIES, scratch, maskAt + s));
             }
+            if (s + LANES > keys) {
+                acc = acc.blend(beyond, SPECIES.indexInRange(s, keys).not());
+            }
             acc.intoArray(scratch, outAt + s);
             maxes = maxes.max(acc);
         }
-        float max = maxes.reduceLanes(VectorOperators.MAX);
-        for (; s < keys; s++) {
-            float sum = 0f;
-            for (int j = 0; j < d; j++) {
-                sum += scratch[columnsAt + j * stride + s] * x[xRow + j];
-            }
-            float score = sum * scale + (maskAt >= 0 ? scratch[maskAt + s] : 0f);
-            scratch[outAt + s] = score;
-            max = Math.max(max, score);
-        }
-        return max;
+        return maxes.reduceLanes(VectorOperators.MAX);
     }
 
     /** Replaces values[at + s] by exp(values[at + s] - shift) for s in [0, n) and returns their sum. */
