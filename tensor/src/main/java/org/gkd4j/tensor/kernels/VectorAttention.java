@@ -18,7 +18,7 @@ import org.gkd4j.tensor.Tensor;
  * dq_j = dscore·kᵀ[j] and the rank-one updates dkᵀ[j] += q_j·dscore, dvᵀ[j] += dout_j·p. With D = 8..48 this
  * takes D calls per query row where one call per key took T.
  * The forward pass runs in parallel over (batch, query head). The backward pass runs over (batch, key head)
- * because the query heads of a group all add into the same dk and dv rows; each task owns its rows, so the
+ * because the query heads of a group all add into the same dk and dv rows. Each task owns its rows, so the
  * result does not depend on the number of threads.
  */
 final class VectorAttention {
@@ -114,15 +114,15 @@ final class VectorAttention {
 
                         // p_s = exp(score_s - lse), recomputed instead of stored
                         scores(qd, qRow, scale, scratch, keysAt, maskAt, pAt, keys, d, stride);
-                        int own = roundUp(keys);
-                        expInPlace(scratch, pAt, own, lse);
-                        scaleAndPad(scratch, pAt, own, padded, 1f);
+                        int rowPadded = roundUp(keys);
+                        expInPlace(scratch, pAt, rowPadded, lse);
+                        scaleAndPad(scratch, pAt, rowPadded, padded, 1f);
 
                         // dp_s = dout·v_s, then dscore_s = p_s·(dp_s - δ)/√D with δ = dout·out
                         float delta = dot(dod, doRow, od, out.offset() + row, d);
                         scores(dod, doRow, 1f, scratch, valuesAt, -1, gAt, keys, d, stride);
-                        scoreGradients(scratch, pAt, gAt, own, delta, scale);
-                        scaleAndPad(scratch, gAt, own, padded, 1f);
+                        scoreGradients(scratch, pAt, gAt, rowPadded, delta, scale);
+                        scaleAndPad(scratch, gAt, rowPadded, padded, 1f);
 
                         // dq_j = Σ_s dscore_s·kᵀ[j, s]
                         VectorAttentionBlocks.rowDots(scratch, gAt, padded, scratch, keysAt, stride, d, dqd, dqRow);

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class WorkspaceTest {
 
     @Test
-    void uninitializedReusesArrayWithoutZeroingAndZerosStillZeroes() {
+    void uninitializedKeepsStaleValues() {
         Workspace workspace = new Workspace();
         float[] first;
         try (Workspace.Scope ignored = workspace.step()) {
@@ -60,7 +60,7 @@ class WorkspaceTest {
     }
 
     @Test
-    void attentionInWorkspaceWithStaleArraysMatchesHeapRun() {
+    void attentionOnStaleArraysMatchesHeap() {
         float[][] expected = ropeAttention(1f);
         Workspace workspace = new Workspace();
         try (Workspace.Scope ignored = workspace.step()) {
