@@ -57,8 +57,9 @@ public final class KvCacheDecoder implements AutoCloseable {
     private final float[][] queries;
     private final boolean pairHeads;
 
-    // kvCache: keys transposed [L][S, G, D, contextLength] so that the scores of 8 positions are 8 lanes of one
-    // vector; values [L][S, contextLength, G·D]
+    // kvCache: keys transposed [L][S, G, D, contextLength] so that the scores of 8 positions are the lanes of
+    // one vector; values [L][S, G, contextLength, D] so that the values of consecutive positions of a head are
+    // contiguous
     private final float[][] keyCache;
     private final float[][] valueCache;
 
@@ -294,8 +295,12 @@ public final class KvCacheDecoder implements AutoCloseable {
                 rope(q, r * dim, config.heads(), positions[r]);
                 rope(k, r * kvDim, config.kvHeads(), positions[r]);
                 int context = config.contextLength();
-                int valueRow = (slotOf[r] * context + positions[r]) * kvDim;
-                System.arraycopy(v, r * kvDim, valueCache[l], valueRow, kvDim);
+                int headDim = config.headDim();
+                int valueRow = slotOf[r] * kvDim * context + positions[r] * headDim;
+                for (int g = 0; g < config.kvHeads(); g++) {
+                    System.arraycopy(v, r * kvDim + g * headDim, valueCache[l], valueRow + g * context * headDim,
+                            headDim);
+                }
                 float[] keys = keyCache[l];
                 int keyBase = slotOf[r] * kvDim * context + positions[r];
                 for (int i = 0; i < kvDim; i++) {
@@ -450,7 +455,7 @@ public final class KvCacheDecoder implements AutoCloseable {
 
             // weighted sum of the values
             int outOff = r * config.dim() + h * headDim;
-            int valueBase = slot * context * kvDim + kvHead * headDim;
+            int valueBase = (slot * kvDim + kvHead * headDim) * context;
             if (headDim % lanes == 0) {
                 for (int d = 0; d < headDim; d += lanes) {
                     // four positions at a time into four accumulators, so the FMAs do not wait on each other
@@ -460,14 +465,14 @@ public final class KvCacheDecoder implements AutoCloseable {
                     FloatVector acc3 = FloatVector.zero(F);
                     int s = 0;
                     for (; s + 3 < length; s += 4) {
-                        int row = valueBase + s * kvDim + d;
+                        int row = valueBase + s * headDim + d;
                         acc0 = FloatVector.fromArray(F, values, row).fma(FloatVector.broadcast(F, att[s]), acc0);
-                        acc1 = FloatVector.fromArray(F, values, row + kvDim).fma(FloatVector.broadcast(F, att[s + 1]), acc1);
-                        acc2 = FloatVector.fromArray(F, values, row + 2 * kvDim).fma(FloatVector.broadcast(F, att[s + 2]), acc2);
-                        acc3 = FloatVector.fromArray(F, values, row + 3 * kvDim).fma(FloatVector.broadcast(F, att[s + 3]), acc3);
+                        acc1 = FloatVector.fromArray(F, values, row + headDim).fma(FloatVector.broadcast(F, att[s + 1]), acc1);
+                        acc2 = FloatVector.fromArray(F, values, row + 2 * headDim).fma(FloatVector.broadcast(F, att[s + 2]), acc2);
+                        acc3 = FloatVector.fromArray(F, values, row + 3 * headDim).fma(FloatVector.broadcast(F, att[s + 3]), acc3);
                     }
                     for (; s < length; s++) {
-                        acc0 = FloatVector.fromArray(F, values, valueBase + s * kvDim + d).fma(FloatVector.broadcast(F, att[s]), acc0);
+                        acc0 = FloatVector.fromArray(F, values, valueBase + s * headDim + d).fma(FloatVector.broadcast(F, att[s]), acc0);
                     }
                     acc0.add(acc1).add(acc2.add(acc3)).mul(invSum).intoArray(xb, outOff + d);
                 }
@@ -477,7 +482,7 @@ public final class KvCacheDecoder implements AutoCloseable {
                 }
                 for (int s = 0; s < length; s++) {
                     float p = att[s] * invSum;
-                    int vOff = valueBase + s * kvDim;
+                    int vOff = valueBase + s * headDim;
                     for (int d = 0; d < headDim; d++) {
                         xb[outOff + d] += p * values[vOff + d];
                     }
@@ -514,6 +519,31 @@ public final class KvCacheDecoder implements AutoCloseable {
             FloatVector maxesA = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
             FloatVector maxesB = maxesA;
             int t = 0;
+            // two blocks of positions at a time: four independent FMA chains, and each broadcast query lane serves
+            // both blocks (a lane's operations are the same in either loop, so its score does not depend on which)
+            for (; t + lanes < lengthVec; t += 2 * lanes) {
+                FloatVector accA0 = FloatVector.zero(F);
+                FloatVector accB0 = FloatVector.zero(F);
+                FloatVector accA1 = FloatVector.zero(F);
+                FloatVector accB1 = FloatVector.zero(F);
+                for (int d = 0; d < headDim; d++) {
+                    int row = keyBase + d * context + t;
+                    FloatVector queryA = FloatVector.broadcast(F, scaledQuery[d]);
+                    FloatVector queryB = FloatVector.broadcast(F, scaledQuery[headDim + d]);
+                    FloatVector key0 = FloatVector.fromArray(F, keys, row);
+                    FloatVector key1 = FloatVector.fromArray(F, keys, row + lanes);
+                    accA0 = key0.fma(queryA, accA0);
+                    accB0 = key0.fma(queryB, accB0);
+                    accA1 = key1.fma(queryA, accA1);
+                    accB1 = key1.fma(queryB, accB1);
+                }
+                accA0.intoArray(att, t);
+                accA1.intoArray(att, t + lanes);
+                accB0.intoArray(att, context + t);
+                accB1.intoArray(att, context + t + lanes);
+                maxesA = maxesA.max(accA0).max(accA1);
+                maxesB = maxesB.max(accB0).max(accB1);
+            }
             for (; t < lengthVec; t += lanes) {
                 FloatVector accA = FloatVector.zero(F);
                 FloatVector accB = FloatVector.zero(F);
@@ -547,31 +577,38 @@ public final class KvCacheDecoder implements AutoCloseable {
             float invSumA = 1f / expShifted(att, 0, length, maxA);
             float invSumB = 1f / expShifted(att, context, length, maxB);
 
-            // weighted sums of the shared values, two positions at a time
+            // weighted sums of the shared values [T, D] (contiguous per head), four positions at a time into eight
+            // accumulators, enough independent FMA chains to keep both FMA units busy
             int outOff = r * config.dim() + h * headDim;
-            int valueBase = slot * context * kvDim + kvHead * headDim;
+            int valueBase = (slot * kvDim + kvHead * headDim) * context;
             for (int d = 0; d < headDim; d += lanes) {
-                FloatVector accA0 = FloatVector.zero(F);
-                FloatVector accA1 = FloatVector.zero(F);
-                FloatVector accB0 = FloatVector.zero(F);
-                FloatVector accB1 = FloatVector.zero(F);
+                FloatVector accA0 = FloatVector.zero(F), accA1 = FloatVector.zero(F);
+                FloatVector accA2 = FloatVector.zero(F), accA3 = FloatVector.zero(F);
+                FloatVector accB0 = FloatVector.zero(F), accB1 = FloatVector.zero(F);
+                FloatVector accB2 = FloatVector.zero(F), accB3 = FloatVector.zero(F);
                 int s = 0;
-                for (; s + 1 < length; s += 2) {
-                    int row = valueBase + s * kvDim + d;
-                    FloatVector value0 = FloatVector.fromArray(F, values, row);
-                    FloatVector value1 = FloatVector.fromArray(F, values, row + kvDim);
-                    accA0 = value0.fma(FloatVector.broadcast(F, att[s]), accA0);
-                    accB0 = value0.fma(FloatVector.broadcast(F, att[context + s]), accB0);
-                    accA1 = value1.fma(FloatVector.broadcast(F, att[s + 1]), accA1);
-                    accB1 = value1.fma(FloatVector.broadcast(F, att[context + s + 1]), accB1);
+                for (; s + 3 < length; s += 4) {
+                    int row = valueBase + s * headDim + d;
+                    FloatVector value = FloatVector.fromArray(F, values, row);
+                    accA0 = value.fma(FloatVector.broadcast(F, att[s]), accA0);
+                    accB0 = value.fma(FloatVector.broadcast(F, att[context + s]), accB0);
+                    value = FloatVector.fromArray(F, values, row + headDim);
+                    accA1 = value.fma(FloatVector.broadcast(F, att[s + 1]), accA1);
+                    accB1 = value.fma(FloatVector.broadcast(F, att[context + s + 1]), accB1);
+                    value = FloatVector.fromArray(F, values, row + 2 * headDim);
+                    accA2 = value.fma(FloatVector.broadcast(F, att[s + 2]), accA2);
+                    accB2 = value.fma(FloatVector.broadcast(F, att[context + s + 2]), accB2);
+                    value = FloatVector.fromArray(F, values, row + 3 * headDim);
+                    accA3 = value.fma(FloatVector.broadcast(F, att[s + 3]), accA3);
+                    accB3 = value.fma(FloatVector.broadcast(F, att[context + s + 3]), accB3);
                 }
-                if (s < length) {
-                    FloatVector value = FloatVector.fromArray(F, values, valueBase + s * kvDim + d);
+                for (; s < length; s++) {
+                    FloatVector value = FloatVector.fromArray(F, values, valueBase + s * headDim + d);
                     accA0 = value.fma(FloatVector.broadcast(F, att[s]), accA0);
                     accB0 = value.fma(FloatVector.broadcast(F, att[context + s]), accB0);
                 }
-                accA0.add(accA1).mul(invSumA).intoArray(xb, outOff + d);
-                accB0.add(accB1).mul(invSumB).intoArray(xb, outOff + headDim + d);
+                accA0.add(accA1).add(accA2.add(accA3)).mul(invSumA).intoArray(xb, outOff + d);
+                accB0.add(accB1).add(accB2.add(accB3)).mul(invSumB).intoArray(xb, outOff + headDim + d);
             }
         }
     }

@@ -63,6 +63,9 @@ final class PackedMatrix {
         }
         for (; r < n; r++) {
             int p = 0;
+            for (; p + 7 < panels; p += 8) {
+                tile1x8(x, xOff + r * cols, p, out, outOff + r * outStride);
+            }
             for (; p + 3 < panels; p += 4) {
                 tile1x4(x, xOff + r * cols, p, out, outOff + r * outStride);
             }
@@ -160,6 +163,38 @@ final class PackedMatrix {
         store(a1, out, out0, o + PANEL);
         store(a2, out, out0, o + 2 * PANEL);
         store(a3, out, out0, o + 3 * PANEL);
+    }
+
+    /**
+     * One row × 8 panels: eight independent FMA chains, enough to cover the FMA latency on two FMA units, where
+     * four chains (tile1x4) leave half of the issue slots empty.
+     */
+    private void tile1x8(float[] x, int x0, int panel, float[] out, int out0) {
+        int w0 = panel * cols * PANEL;
+        int stride = cols * PANEL;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        FloatVector a4 = FloatVector.zero(F), a5 = FloatVector.zero(F), a6 = FloatVector.zero(F), a7 = FloatVector.zero(F);
+        for (int c = 0; c < cols; c++) {
+            FloatVector b = FloatVector.broadcast(F, x[x0 + c]);
+            int w = w0 + c * PANEL;
+            a0 = FloatVector.fromArray(F, data, w).fma(b, a0);
+            a1 = FloatVector.fromArray(F, data, w + stride).fma(b, a1);
+            a2 = FloatVector.fromArray(F, data, w + 2 * stride).fma(b, a2);
+            a3 = FloatVector.fromArray(F, data, w + 3 * stride).fma(b, a3);
+            a4 = FloatVector.fromArray(F, data, w + 4 * stride).fma(b, a4);
+            a5 = FloatVector.fromArray(F, data, w + 5 * stride).fma(b, a5);
+            a6 = FloatVector.fromArray(F, data, w + 6 * stride).fma(b, a6);
+            a7 = FloatVector.fromArray(F, data, w + 7 * stride).fma(b, a7);
+        }
+        int o = panel * PANEL;
+        store(a0, out, out0, o);
+        store(a1, out, out0, o + PANEL);
+        store(a2, out, out0, o + 2 * PANEL);
+        store(a3, out, out0, o + 3 * PANEL);
+        store(a4, out, out0, o + 4 * PANEL);
+        store(a5, out, out0, o + 5 * PANEL);
+        store(a6, out, out0, o + 6 * PANEL);
+        store(a7, out, out0, o + 7 * PANEL);
     }
 
     private void tile1x1(float[] x, int x0, int panel, float[] out, int out0) {

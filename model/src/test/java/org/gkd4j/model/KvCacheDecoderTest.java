@@ -113,8 +113,10 @@ class KvCacheDecoderTest {
     @Test
     void packedMatmulMatchesReferenceOnOddShapes() {
         java.util.SplittableRandom random = new java.util.SplittableRandom(4);
-        // rows 1..9 cover the 4-row tiles and their tails; 29 and 53 outputs leave partial panels
-        for (int[] shape : new int[][] {{1, 7, 5}, {2, 64, 29}, {4, 37, 53}, {5, 172, 64}, {9, 16, 24}, {3, 8, 8}}) {
+        // rows 1..9 cover the 4-row tiles and their tails; 29, 53 and 77 outputs leave partial panels; 77 and 130
+        // outputs (10 and 17 panels) take the 8-panel tile of a single row and then its 4- and 1-panel tails
+        for (int[] shape : new int[][] {{1, 7, 5}, {2, 64, 29}, {4, 37, 53}, {5, 172, 64}, {9, 16, 24}, {3, 8, 8},
+                {1, 20, 77}, {6, 9, 130}}) {
             int rows = shape[0];
             int c = shape[1];
             int o = shape[2];

@@ -21,6 +21,8 @@ public final class GenerationThroughput {
     /** CPU time is reported next to wall time because a shared machine's wall time swings with its load. */
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
+    private static final int WARMUP_REPEATS = 5;
+
     private static int[] batches = {1, 16};
     private static int[] threadCounts = {1, 2};
 
@@ -39,8 +41,9 @@ public final class GenerationThroughput {
         int newTokens = args.length > 3 ? Integer.parseInt(args[3]) : 255;
         SamplingOptions options = SamplingOptions.greedy(newTokens, -1);
         for (int round = 0; round < 2; round++) {
-            // round 0 warms the JIT up on every configuration and prints nothing
-            measure(model, options, round == 0 ? 1 : repeats, round == 1);
+            // round 0 warms the JIT up on every configuration and prints nothing; on a loaded machine C2 needs
+            // several seconds to compile the attention loop, so one repeat is not enough
+            measure(model, options, round == 0 ? WARMUP_REPEATS : repeats, round == 1);
         }
     }
 

@@ -10,9 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>B is read as rows of NR floats {@code bStride} apart: NR for a packed B micro-panel, N when B is read in place.
  * A comes in two forms. {@link #tile} broadcasts each A value from a packed [kc][MR] micro-panel inside the loop;
  * {@link #tileExpanded} loads A values already broadcast to whole vectors by {@link GemmPacking#expandA}.
- * On Zen 4 with 512-bit vectors and JDK 25, the in-loop broadcasts halved the FMA rate of a single-tile loop
- * (about 44 against 88 GFLOP per CPU-second). The blocked path therefore expands each A micro-panel once and
- * reuses it across a block of B.
+ * On the benchmark machine (AMD EPYC VM with AVX2 only, so 256-bit vectors) and JDK 25, the in-loop broadcasts
+ * halved the FMA rate of a single-tile loop (about 44 against 88 GFLOP per CPU-second). The blocked path therefore
+ * expands each A micro-panel once and reuses it across a block of B.
  *
  * <p>Each accumulator starts at 0 and adds the products in increasing k, so the result does not depend on where the
  * tile lies or which thread computes it; both forms give bitwise the same tile.
@@ -138,6 +138,7 @@ final class GemmMicroKernel {
      * {@link #tileExpanded} and B from two micro-panels: columns [0, NR) at bOff and [NR, 2·NR) at bOff2. Each
      * A vector load now feeds four FMAs instead of two, which cuts the loads per FMA from 8/12 to 10/24. Every
      * element adds the same products in the same order as in tileExpanded, so both give bitwise the same c.
+     * It needs 29 vector registers, so it is only worth calling with AVX-512 (see VectorMatmul.WIDE_TILE).
      */
     static void tileExpandedWide(float[] ax, float[] b, int bOff, int bOff2, int bStride, int kc,
                                  float[] c, int cOff, int ldc, boolean add) {

@@ -65,16 +65,23 @@ final class GemmPacking {
      */
     static void expandA(float[] a, int aBase, int m, int k, boolean transA,
                         int row, int validRows, int p0, int kc, float[] ax) {
+        if (transA) {
+            // A(i, p) = a[p·m + i]: the MR values of one k lie side by side, so walk k outside and read each line of
+            // A once per panel (walking rows outside read a whole column of lines m floats apart, MR times)
+            for (int p = 0; p < kc; p++) {
+                int src = aBase + (p0 + p) * m + row;
+                int dst = p * MR * LANES;
+                for (int ii = 0; ii < MR; ii++) {
+                    float value = ii < validRows ? a[src + ii] : 0f;
+                    FloatVector.broadcast(SPECIES, value).intoArray(ax, dst + ii * LANES);
+                }
+            }
+            return;
+        }
         for (int ii = 0; ii < MR; ii++) {
             if (ii >= validRows) {
                 for (int p = 0; p < kc; p++) {
                     FloatVector.zero(SPECIES).intoArray(ax, (p * MR + ii) * LANES);
-                }
-            } else if (transA) {
-                // A(i, p) = a[p·m + i]
-                int src = aBase + p0 * m + row + ii;
-                for (int p = 0; p < kc; p++) {
-                    FloatVector.broadcast(SPECIES, a[src + p * m]).intoArray(ax, (p * MR + ii) * LANES);
                 }
             } else {
                 // A(i, p) = a[i·k + p]: one contiguous row

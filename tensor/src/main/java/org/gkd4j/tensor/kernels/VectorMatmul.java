@@ -29,17 +29,23 @@ public final class VectorMatmul {
      * block of B must span many NR-wide tiles: with B_BLOCK_FLOATS / (ko·NR) tiles per expansion, ko = 384 and a
      * 256 KiB block left 7 tiles and spent about 17% of the samples in expansion (JFR, 4096×288·288×768), while
      * ko = 96 with 512 KiB leaves 42 tiles and expansion drops out of the profile.
-     * An expanded A micro-panel is MR·kc vectors (36 KiB at kc = 96 with 512-bit vectors). In a single-tile loop,
-     * kc of 64 to 96 ran at 88–94 GFLOP per CPU-second and 128 to 384 at 66–74 as the panel spills out of L1
-     * (Zen 4, JDK 25, on a loaded machine).
+     * An expanded A micro-panel is MR·kc vectors (18 KiB at kc = 96 with the 256-bit vectors of AVX2, 36 KiB with
+     * AVX-512). In a single-tile loop, kc of 64 to 96 ran at 88–94 GFLOP per CPU-second and 128 to 384 at 66–74 as
+     * the panel spills out of L1 (Zen 4, JDK 25, on a loaded machine).
      * NOTE: these sizes were chosen on a 2-core machine loaded by other work. Whole-GEMM rates varied by ±25% between
      * identical runs there, so a sweep on a quiet machine may find better ones.
      */
     static final int KO_MAX = Integer.getInteger("gkd4j.gemm.ko", 96);
     static final int KC_MAX = Integer.getInteger("gkd4j.gemm.kc", 96);
     static final int B_BLOCK_FLOATS = Integer.getInteger("gkd4j.gemm.bBlockFloats", 128 * 1024);
-    /** Whether full row strips use the 6 × 4-vector tile on pairs of micro-panels (-Dgkd4j.gemm.wide=false: off). */
-    static final boolean WIDE_TILE = !"false".equals(System.getProperty("gkd4j.gemm.wide"));
+    /*
+     * Whether full row strips take the 6 × 4-vector tile on pairs of micro-panels (-Dgkd4j.gemm.wide=true). It holds
+     * 24 accumulators + 4 B + 1 A vectors, so it needs the 32 vector registers of AVX-512. The benchmark machine
+     * (AMD EPYC VM) exposes only AVX2, where the JDK picks 256-bit vectors and 16 registers: the tile spilled and ran
+     * at 4 GFLOP per CPU-second against 40–43 for the 6 × 2 tile, so it is off unless asked for.
+     * TODO: measure -Dgkd4j.gemm.wide=true on an AVX-512 host before turning it on there.
+     */
+    static final boolean WIDE_TILE = Boolean.getBoolean("gkd4j.gemm.wide");
     /** Products with at most this many rows of c take the small-M path. */
     static final int SMALL_M = 16;
     /** Work below this many flops per thread is not worth waking another thread for. */

@@ -127,6 +127,55 @@ class MatmulVectorTest {
     }
 
     @Test
+    void wideTileMatchesTwoNarrowTilesBitwise() {
+        // the 6 × 4-vector tile must add the same products in the same order as two 6 × 2-vector tiles
+        int lanes = GemmMicroKernel.LANES;
+        int nr = GemmMicroKernel.NR;
+        int mr = GemmMicroKernel.MR;
+        Random random = new Random(11);
+        for (int kc : new int[] {1, 7, 48, 96}) {
+            for (boolean add : new boolean[] {false, true}) {
+                float[] ax = new float[mr * kc * lanes];
+                float[] bp = new float[2 * kc * nr + 5];
+                fill(random, ax);
+                fill(random, bp);
+                int ldc = 2 * nr + 3;
+                float[] wide = new float[mr * ldc];
+                fill(random, wide);
+                float[] narrow = wide.clone();
+                GemmMicroKernel.tileExpandedWide(ax, bp, 0, kc * nr + 5, nr, kc, wide, 0, ldc, add);
+                GemmMicroKernel.tileExpanded(ax, bp, 0, nr, kc, narrow, 0, ldc, add);
+                GemmMicroKernel.tileExpanded(ax, bp, kc * nr + 5, nr, kc, narrow, nr, ldc, add);
+                assertArrayEquals(narrow, wide, "kc " + kc + ", add " + add);
+            }
+        }
+    }
+
+    @Test
+    void blockedWithSeveralMicroPanelsMatchesReference() {
+        // 5 micro-panels in one column block (two wide pairs and one narrow tile when the wide tile is on), and 13 rows
+        // leave a partial strip
+        Random random = new Random(12);
+        int m = 13;
+        int n = 5 * GemmMicroKernel.NR - 3;
+        int k = 150;
+        for (int layout = 0; layout < 3; layout++) {
+            boolean transA = layout == 2;
+            boolean transB = layout == 1;
+            for (boolean accumulate : new boolean[] {false, true}) {
+                Tensor a = transA ? random(random, k, m) : random(random, m, k);
+                Tensor b = transB ? random(random, n, k) : random(random, k, n);
+                Tensor expected = random(random, m, n);
+                Tensor actual = expected.copy();
+                MatmulReference.matmul(a, b, expected, transA, transB, accumulate);
+                VectorMatmul.blocked(a.data(), 0, b.data(), 0, actual.data(), 0, m, n, k, transA, transB,
+                        accumulate, 0, m, 96, 48, 1 << 20);
+                assertClose(expected, actual, k);
+            }
+        }
+    }
+
+    @Test
     void matmulMatchesReferenceBatched() {
         Random random = new Random(4);
         for (int threads : THREADS) {
