@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -36,10 +37,36 @@ public final class ConfigFile {
         } catch (UnrecognizedPropertyException e) {
             throw new IllegalArgumentException("config file " + file + ": unknown key \"" + e.getPropertyName()
                     + "\"; keys are the long option names without dashes, for example \"batch-size\"");
+        } catch (MismatchedInputException e) {
+            throw new IllegalArgumentException(wrongType(file, merged, e));
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("config" + (file == null ? "" : " file " + file) + ": invalid value ("
                     + e.getOriginalMessage() + ")");
         }
+    }
+
+    /** Names the key, the expected type and the value given, for example: steps must be an integer, got "five". */
+    static String wrongType(Path file, ObjectNode merged, MismatchedInputException e) {
+        String where = file == null ? "config" : file.toString();
+        if (e.getPath().isEmpty() || e.getPath().getLast().getFieldName() == null) {
+            return where + ": invalid value (" + e.getOriginalMessage() + ")";
+        }
+        String key = e.getPath().getLast().getFieldName();
+        Class<?> type = e.getTargetType();
+        String expected;
+        if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
+            expected = "an integer";
+        } else if (type == double.class || type == Double.class || type == float.class || type == Float.class) {
+            expected = "a number";
+        } else if (type == boolean.class || type == Boolean.class) {
+            expected = "true or false";
+        } else if (type == String.class) {
+            expected = "a string";
+        } else {
+            expected = "a " + (type == null ? "different value" : type.getSimpleName());
+        }
+        JsonNode given = merged.get(key);
+        return where + ": " + key + " must be " + expected + ", got " + (given == null ? "null" : given.toString());
     }
 
     /** Reads a JSON object from {@code file}. */

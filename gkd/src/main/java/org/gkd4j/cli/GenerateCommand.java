@@ -31,23 +31,23 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions = new ModelOptions();
 
-    @Option(names = "--prompt", paramLabel = "TEXT", description = "Prompt text; empty or absent starts from BOS.")
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "Prompt text; empty or absent (the default) starts from BOS.")
     String prompt;
 
     @Option(names = "--prompts", paramLabel = "FILE.jsonl",
-            description = "One JSON object per line with a \"prompt\" string; all are generated in batches.")
+            description = "One JSON object per line with a \"prompt\" string; all are generated in batches (default: --prompt).")
     Path promptsFile;
 
-    @Option(names = "--temperature", description = "Softmax temperature; 0 is greedy (default 1.0).")
+    @Option(names = "--temperature", paramLabel = "T", description = "Softmax temperature; 0 is greedy (default 1.0).")
     float temperature = 1f;
 
     @Option(names = "--top-k", paramLabel = "K", description = "Sample among the K most probable tokens; 0 keeps all (default 0).")
     int topK;
 
-    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus sampling mass in (0, 1]; 1 keeps all (default 0.9).")
+    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus sampling mass in (0, 1]; 1 keeps all (default 0.9, which cuts the unlikely tail; distill samples with 1).")
     float topP = 0.9f;
 
-    @Option(names = "--seed", description = "Random seed; the same seed gives the same text (default 42).")
+    @Option(names = "--seed", paramLabel = "SEED", description = "Random seed; the same seed gives the same text (default 42).")
     long seed = 42;
 
     @Option(names = "--max-new-tokens", paramLabel = "N", description = "Most tokens generated per prompt (default 256).")
@@ -86,10 +86,15 @@ public final class GenerateCommand implements Callable<Integer> {
         try {
             options = new SamplingOptions(temperature, topK, topP, seed, maxNewTokens, -1);
         } catch (IllegalArgumentException e) {
-            throw new ModelOptions.CliException(e.getMessage().replace("sampling: ", "--"));
+            throw new ModelOptions.CliException(optionNames(e.getMessage()));
         }
         ModelOptions.Loaded loaded = modelOptions.load();
         Tokenizer tokenizer = loaded.tokenizer();
+        int contextLength = loaded.weights().config().contextLength();
+        if (maxNewTokens >= contextLength) {
+            throw new ModelOptions.CliException("--max-new-tokens is " + maxNewTokens + " but the model's context"
+                    + " length is " + contextLength + " (prompt included); pass at most " + (contextLength - 1));
+        }
         options = new SamplingOptions(temperature, topK, topP, seed, maxNewTokens, tokenizer.eosId());
 
         // prompts: token ids, BOS first; an empty prompt is BOS alone
@@ -118,6 +123,15 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** Rewrites a SamplingOptions message from its field names to this command's option names. */
+    static String optionNames(String message) {
+        return message.replace("sampling: ", "")
+                .replace("maxNewTokens", "--max-new-tokens")
+                .replace("topP", "--top-p")
+                .replace("topK", "--top-k")
+                .replace("temperature", "--temperature");
     }
 
     /** Decodes the generated ids as they continue the prompt (the first piece's spacing depends on its predecessor). */
@@ -149,6 +163,9 @@ public final class GenerateCommand implements Callable<Integer> {
     /** Reads the "prompt" string of every non-blank line; a malformed line is a usage error naming its number. */
     private static List<String> readPrompts(Path file) {
         List<String> lines;
+        if (!Files.exists(file)) {
+            throw new ModelOptions.CliException("--prompts " + file + " not found; pass an existing JSONL file");
+        }
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -20,11 +20,15 @@ public final class ModelOptions {
     Path model;
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
-            description = "tokenizer.bin or tokenizer.json (default: the one in or beside --model, or stories260K's).")
+            description = "tokenizer.bin or tokenizer.json (default: the one in or beside --model; for a model"
+                    + " with a 512-token vocabulary and none beside it, the shipped stories260K tokenizer).")
     Path tokenizer;
 
     @Option(names = "--threads", paramLabel = "N", description = "Threads for the forward pass (default 1).")
     int threads = 1;
+
+    /** Vocabulary size of the shipped stories260K tokenizer, the fallback for models without their own. */
+    static final int STORIES_260K_VOCAB = 512;
 
     /** The loaded model: weights (possibly Q8_0), the float model over them and the tokenizer. */
     record Loaded(ModelWeights weights, Transformer transformer, Tokenizer tokenizer) {
@@ -46,7 +50,7 @@ public final class ModelOptions {
         } catch (IllegalArgumentException | UncheckedIOException e) {
             throw new CliException("cannot load --model " + model + ": " + e.getMessage());
         }
-        Tokenizer loadedTokenizer = loadTokenizer();
+        Tokenizer loadedTokenizer = loadTokenizer(weights.config().vocabSize());
         if (loadedTokenizer.vocabSize() > weights.config().vocabSize()) {
             throw new CliException("the tokenizer has " + loadedTokenizer.vocabSize() + " tokens but the model's"
                     + " vocabulary has " + weights.config().vocabSize() + "; pass the tokenizer the model was trained with");
@@ -54,7 +58,7 @@ public final class ModelOptions {
         return new Loaded(weights, Transformer.fromWeights(weights), loadedTokenizer);
     }
 
-    private Tokenizer loadTokenizer() {
+    private Tokenizer loadTokenizer(int modelVocabSize) {
         Path path = tokenizer;
         if (path == null && model == null) {
             return Tokenizers.stories260K();
@@ -67,13 +71,20 @@ public final class ModelOptions {
                     break;
                 }
             }
+            if (path == null && modelVocabSize == STORIES_260K_VOCAB) {
+                // a 512-token model is a stories260K student: its tokenizer ships inside the jar
+                System.err.println("gkd4j: no tokenizer beside --model " + model + "; using the shipped stories260K"
+                        + " tokenizer (the model's vocabulary is " + STORIES_260K_VOCAB + ")");
+                return Tokenizers.stories260K();
+            }
             if (path == null) {
                 throw new CliException("no tokenizer.json or tokenizer.bin found beside --model " + model
                         + "; pass --tokenizer PATH");
             }
         }
         try {
-            return Tokenizers.load(path);
+            // a tokenizer.bin must match the model's vocabulary exactly; a tokenizer.json may have fewer ids (padding)
+            return Tokenizers.load(path, modelVocabSize);
         } catch (IllegalArgumentException | IOException | UncheckedIOException e) {
             throw new CliException("cannot load --tokenizer " + path + ": " + e.getMessage());
         }

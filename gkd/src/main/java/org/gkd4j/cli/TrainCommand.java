@@ -1,5 +1,6 @@
 package org.gkd4j.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -10,11 +11,13 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import org.gkd4j.gkd.train.AtomicFiles;
+import org.gkd4j.gkd.train.CheckpointStore;
 import org.gkd4j.gkd.train.GkdTrainer;
 import org.gkd4j.gkd.train.ProgressBar;
 import org.gkd4j.gkd.train.TrainConfig;
 import org.gkd4j.gkd.train.TrainingDivergedException;
 import org.gkd4j.gkd.train.TrainingSetup;
+import org.gkd4j.model.tokenizer.Tokenizers;
 import org.gkd4j.tensor.kernels.Kernels;
 import org.gkd4j.tensor.kernels.Parallel;
 
@@ -24,6 +27,12 @@ import org.gkd4j.tensor.kernels.Parallel;
  * code 2 before anything is written; a diverged run exits with code 1.
  */
 final class TrainCommand {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Options of the GKD loss and its sampling mixture, which sft has no use for. */
+    static final java.util.List<String> DISTILL_ONLY = java.util.List.of("lambda", "beta", "divergence",
+            "loss-temperature", "seq-kd", "reward", "reward-weight");
 
     private TrainCommand() {
     }
@@ -37,7 +46,15 @@ final class TrainCommand {
             // effective config: defaults, then --config (or the resumed run's config.json), then the command line
             TrainConfig config = effectiveConfig(mode, options);
             outputDir = Path.of(config.outputDir());
+            if (config.seqKd() && config.lambda() >= 1) {
+                err.println(command + ": warning: --seq-kd has no effect with --lambda " + config.lambda()
+                        + ": every step is on-policy, so no step trains on teacher samples");
+            }
             checkOutputDir(outputDir, resume, options.overwrite);
+            if (resume && Files.isRegularFile(outputDir.resolve(GkdTrainer.STUDENT_FILE))) {
+                out.println("run " + outputDir + " already finished at step " + config.steps() + "; nothing to do");
+                return 0;
+            }
             setup = TrainingSetup.prepare(config);
         } catch (IllegalArgumentException | UncheckedIOException e) {
             err.println(command + ": " + e.getMessage());
@@ -55,6 +72,7 @@ final class TrainCommand {
                 }
                 Files.createDirectories(outputDir);
                 AtomicFiles.writeString(outputDir.resolve("config.json"), ConfigFile.toJson(setup.config()));
+                copyTokenizer(setup.config().tokenizer(), outputDir);
             }
             TrainConfig config = setup.config();
             if (config.threads() > 0) {
@@ -65,9 +83,24 @@ final class TrainCommand {
                     setup.teacher() == null ? "none" : String.format(Locale.ROOT, "%,d parameters",
                             setup.teacher().config().parameterCount()),
                     setup.student().config().parameterCount(), outputDir));
-            GkdTrainer.Summary summary = new GkdTrainer(setup, outputDir, err, ProgressBar.stderrIsTerminal()).run(resume);
-            out.println(String.format(Locale.ROOT, "%s: %d steps in %.1f s, loss %.4f -> %.4f%s; report %s",
-                    command, summary.steps(), summary.seconds(), summary.firstLoss(), summary.lastLoss(),
+            // Ctrl-C or SIGTERM: name the checkpoint to resume from (the hook only reads; it never writes one)
+            Thread interruptNote = new Thread(() -> err.println(interruptedMessage(command, outputDir)));
+            Runtime.getRuntime().addShutdownHook(interruptNote);
+            GkdTrainer.Summary summary;
+            try {
+                summary = new GkdTrainer(setup, outputDir, err, ProgressBar.stderrIsTerminal()).run(resume);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(interruptNote);
+                } catch (IllegalStateException shuttingDown) {
+                    // the JVM is already exiting: the hook runs and prints the note
+                }
+            }
+            int stepsRun = summary.steps() - summary.startStep();
+            out.println(String.format(Locale.ROOT, "%s: %d %s in %.1f s%s, loss %.4f -> %.4f%s; report %s",
+                    command, stepsRun, stepsRun == 1 ? "step" : "steps", summary.seconds(),
+                    summary.startStep() > 0 ? " (resumed at step " + summary.startStep() + ")" : "",
+                    summary.firstLoss(), summary.lastLoss(),
                     rklChange(summary), outputDir.resolve("report.md")));
             return 0;
         } catch (TrainingDivergedException e) {
@@ -77,6 +110,42 @@ final class TrainCommand {
             err.println(command + ": failed writing to " + outputDir + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    /** The line printed when a run is stopped by a signal: its newest checkpoint and the command that resumes it. */
+    static String interruptedMessage(String command, Path outputDir) {
+        String checkpoint;
+        try {
+            checkpoint = new CheckpointStore(outputDir.resolve(GkdTrainer.CHECKPOINTS_DIR), Integer.MAX_VALUE).latest()
+                    .map(latest -> "the last checkpoint is " + latest)
+                    .orElse("no checkpoint was written yet (the run restarts from step 0)");
+        } catch (IOException | UncheckedIOException e) {
+            checkpoint = "the checkpoints in " + outputDir.resolve(GkdTrainer.CHECKPOINTS_DIR) + " are not readable";
+        }
+        return command + ": stopped; " + checkpoint + "; continue with: " + command + " --resume " + outputDir;
+    }
+
+    /**
+     * Copies the tokenizer the run uses beside student.safetensors, so that generate and eval find it there: the
+     * given file's bytes, or the shipped stories260K tokenizer from the classpath.
+     */
+    static void copyTokenizer(String tokenizer, Path outputDir) throws IOException {
+        if (tokenizer == null) {
+            try (java.io.InputStream in = Tokenizers.class.getResourceAsStream(Tokenizers.STORIES_260K_RESOURCE)) {
+                if (in == null) {
+                    throw new IOException("resource " + Tokenizers.STORIES_260K_RESOURCE + " is missing from the jar");
+                }
+                AtomicFiles.writeBytes(outputDir.resolve("tokenizer.bin"), in.readAllBytes());
+            }
+            return;
+        }
+        Path source = Path.of(tokenizer);
+        if (Files.isDirectory(source)) {
+            source = Files.isRegularFile(source.resolve("tokenizer.json")) ? source.resolve("tokenizer.json")
+                    : source.resolve("tokenizer.bin");
+        }
+        String name = source.getFileName().toString().endsWith(".json") ? "tokenizer.json" : "tokenizer.bin";
+        AtomicFiles.writeBytes(outputDir.resolve(name), Files.readAllBytes(source));
     }
 
     private static String rklChange(GkdTrainer.Summary summary) {
@@ -90,6 +159,14 @@ final class TrainCommand {
 
     static TrainConfig effectiveConfig(String mode, TrainOptions options) {
         ObjectNode commandLine = options.given();
+        if (mode.equals("sft")) {
+            for (String key : DISTILL_ONLY) {
+                if (commandLine.has(key)) {
+                    throw new IllegalArgumentException("--" + key + " is a distill option; sft trains with"
+                            + " cross-entropy on the data's completions only: drop --" + key + " or run gkd4j distill");
+                }
+            }
+        }
         commandLine.put("mode", mode);
         TrainConfig config;
         if (options.resume != null) {
@@ -98,8 +175,15 @@ final class TrainCommand {
                 throw new IllegalArgumentException("--resume " + options.resume + " has no config.json; pass the output "
                         + "directory of an earlier run");
             }
-            commandLine.put("output-dir", options.resume.toString());
-            config = ConfigFile.merge(TrainConfig.defaults(mode), saved, commandLine);
+            if (options.config != null) {
+                throw new IllegalArgumentException("--resume " + options.resume + " uses its own config.json;"
+                        + " drop --config " + options.config);
+            }
+            ObjectNode identity = JSON.createObjectNode();
+            identity.put("mode", mode);
+            identity.put("output-dir", options.resume.toString());
+            config = ConfigFile.merge(TrainConfig.defaults(mode), saved, identity);
+            rejectChangedOptions(options.resume, config, commandLine);
         } else {
             config = ConfigFile.merge(TrainConfig.defaults(mode), options.config, commandLine);
         }
@@ -112,6 +196,34 @@ final class TrainCommand {
         }
         config.validate();
         return config;
+    }
+
+    /**
+     * A resumed run continues with its saved config.json: an option given again must have the saved value. A changed
+     * --steps is rejected too, because the cosine learning-rate schedule spans --steps and the checkpoint's steps
+     * were taken under the old schedule.
+     */
+    static void rejectChangedOptions(Path runDir, TrainConfig saved, ObjectNode commandLine) {
+        ObjectNode savedTree = JSON.valueToTree(saved);
+        ObjectNode wanted = JSON.valueToTree(ConfigFile.merge(saved, null, commandLine));
+        for (String key : options(commandLine)) {
+            // threads change only the speed, not the result
+            if (key.equals("mode") || key.equals("output-dir") || key.equals("threads") || !savedTree.has(key)) {
+                continue;
+            }
+            if (!savedTree.get(key).equals(wanted.get(key))) {
+                throw new IllegalArgumentException("--" + key + " is " + wanted.get(key) + " but the run " + runDir
+                        + " was started with " + savedTree.get(key) + "; a resumed run keeps its config.json: drop --"
+                        + key + ", or start a new run (--student " + runDir.resolve("student.safetensors")
+                        + " continues from finished weights)");
+            }
+        }
+    }
+
+    private static java.util.List<String> options(ObjectNode node) {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        node.fieldNames().forEachRemaining(keys::add);
+        return keys;
     }
 
     private static void checkOutputDir(Path outputDir, boolean resume, boolean overwrite) throws IOException {

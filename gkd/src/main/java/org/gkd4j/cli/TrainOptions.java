@@ -16,13 +16,16 @@ public final class TrainOptions {
     Path config;
 
     @Option(names = "--resume", paramLabel = "DIR",
-            description = "Continue the run in DIR from its latest checkpoint, exactly as if it had not stopped.")
+            description = "Continue the run in DIR from its latest checkpoint, exactly as if it had not stopped. The run keeps its"
+                    + " config.json: other options must be left out or equal to it (--steps included, since the"
+                    + " learning-rate schedule spans it; --threads may change).")
     Path resume;
 
     @Option(names = "--overwrite", description = "Allow a non-empty --output-dir: its contents are deleted first.")
     boolean overwrite;
 
-    @Option(names = "--teacher", paramLabel = "FILE", description = "Teacher checkpoint (default: the shipped stories260K).")
+    @Option(names = "--teacher", paramLabel = "FILE", description = {"Teacher checkpoint. distill learns from it (default: the shipped stories260K);",
+                    "sft only reports the divergences to it at each evaluation (default: none)."})
     String teacher;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
@@ -33,19 +36,19 @@ public final class TrainOptions {
             description = "Student checkpoint to start from (default: a fresh student of the --student-* shape).")
     String student;
 
-    @Option(names = "--student-dim", description = "Fresh student width C (default 32).")
+    @Option(names = "--student-dim", paramLabel = "DIM", description = "Fresh student width C (default 32).")
     Integer studentDim;
 
-    @Option(names = "--student-layers", description = "Fresh student transformer blocks (default 4).")
+    @Option(names = "--student-layers", paramLabel = "N", description = "Fresh student transformer blocks (default 4).")
     Integer studentLayers;
 
-    @Option(names = "--student-heads", description = "Fresh student attention heads (default 4).")
+    @Option(names = "--student-heads", paramLabel = "N", description = "Fresh student attention heads (default 4).")
     Integer studentHeads;
 
-    @Option(names = "--student-kv-heads", description = "Fresh student key/value heads (default 2).")
+    @Option(names = "--student-kv-heads", paramLabel = "N", description = "Fresh student key/value heads (default 2).")
     Integer studentKvHeads;
 
-    @Option(names = "--student-hidden-dim", description = "Fresh student feed-forward width (default 88).")
+    @Option(names = "--student-hidden-dim", paramLabel = "DIM", description = "Fresh student feed-forward width (default 88).")
     Integer studentHiddenDim;
 
     @Option(names = "--data", paramLabel = "FILE",
@@ -56,97 +59,97 @@ public final class TrainOptions {
             description = "How plain text splits into prompt and continuation (default sentence).")
     String promptSplit;
 
-    @Option(names = "--held-out", description = "Examples held out for evaluation (default 32).")
+    @Option(names = "--held-out", paramLabel = "N", description = "Examples held out for evaluation (default 32).")
     Integer heldOut;
 
     @Option(names = "--lambda", paramLabel = "λ",
-            description = "Student data fraction in [0, 1]: probability that a step trains on the student's own samples.")
+            description = "Student data fraction in [0, 1]: probability that a step trains on the student's own samples (default 1 for distill).")
     Double lambda;
 
     @Option(names = "--beta", paramLabel = "β", description = "Generalized JSD β in [0, 1] (default 0.5); the skew α of skl/srkl.")
     Double beta;
 
-    @Option(names = "--divergence", paramLabel = "NAME", description = "fkl, rkl, jsd, skl, srkl or tvd.")
+    @Option(names = "--divergence", paramLabel = "NAME", description = "fkl, rkl, jsd, skl, srkl or tvd (default rkl).")
     String divergence;
 
-    @Option(names = "--temperature", description = "Sampling temperature (default 1).")
+    @Option(names = "--temperature", paramLabel = "T", description = "Sampling temperature (default 1; generate also defaults to 1).")
     Double temperature;
 
     @Option(names = "--loss-temperature", paramLabel = "τ", description = "Softmax temperature inside the loss (default 1).")
     Double lossTemperature;
 
-    @Option(names = "--top-k", description = "Sample from the k most likely tokens, 0 for all (default 0).")
+    @Option(names = "--top-k", paramLabel = "K", description = "Sample from the k most likely tokens, 0 for all (default 0).")
     Integer topK;
 
-    @Option(names = "--top-p", description = "Nucleus sampling mass in (0, 1] (default 1).")
+    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus sampling mass in (0, 1] (default 1: training samples the full distribution, unlike generate's 0.9).")
     Double topP;
 
-    @Option(names = "--max-new-tokens", description = "Tokens sampled per prompt, and the cap on a data completion (default 48).")
+    @Option(names = "--max-new-tokens", paramLabel = "N", description = "Tokens sampled per prompt, and the cap on a data completion (default 48).")
     Integer maxNewTokens;
 
-    @Option(names = "--max-prompt-tokens", description = "Prompts are cut to this many tokens, BOS included (default 32).")
+    @Option(names = "--max-prompt-tokens", paramLabel = "N", description = "Prompts are cut to this many tokens, BOS included (default 32).")
     Integer maxPromptTokens;
 
     @Option(names = "--seq-kd", description = "Off-policy steps train on teacher samples instead of the data's completions.")
     Boolean seqKd;
 
-    @Option(names = "--steps", description = "Optimizer steps.")
+    @Option(names = "--steps", paramLabel = "N", description = "Optimizer steps (default 150); a resumed run keeps the value it was started with.")
     Integer steps;
 
-    @Option(names = "--batch-size", description = "Prompts per micro-batch (default 8).")
+    @Option(names = "--batch-size", paramLabel = "N", description = "Prompts per micro-batch (default 8).")
     Integer batchSize;
 
-    @Option(names = "--grad-accum", description = "Micro-batches per optimizer step (default 1).")
+    @Option(names = "--grad-accum", paramLabel = "N", description = "Micro-batches per optimizer step (default 1).")
     Integer gradAccum;
 
-    @Option(names = "--lr", description = "Peak AdamW learning rate.")
+    @Option(names = "--lr", paramLabel = "LR", description = "Peak AdamW learning rate (default 0.003).")
     Double lr;
 
-    @Option(names = "--min-lr-ratio", description = "The cosine decay ends at lr times this (default 0.1).")
+    @Option(names = "--min-lr-ratio", paramLabel = "R", description = "The cosine decay ends at lr times this (default 0.1).")
     Double minLrRatio;
 
-    @Option(names = "--warmup-steps", description = "Linear warm-up steps, capped at --steps (default 10).")
+    @Option(names = "--warmup-steps", paramLabel = "N", description = "Linear warm-up steps, capped at --steps (default 10).")
     Integer warmupSteps;
 
-    @Option(names = "--weight-decay", description = "AdamW decoupled weight decay (default 0).")
+    @Option(names = "--weight-decay", paramLabel = "WD", description = "AdamW decoupled weight decay (default 0).")
     Double weightDecay;
 
-    @Option(names = "--grad-clip", description = "Maximum global gradient norm, 0 for none (default 1).")
+    @Option(names = "--grad-clip", paramLabel = "NORM", description = "Maximum global gradient norm, 0 for none (default 1).")
     Double gradClip;
 
-    @Option(names = "--reduction", description = "token-mean, sequence-mean or sum over a step's loss positions (default token-mean).")
+    @Option(names = "--reduction", paramLabel = "token-mean|sequence-mean|sum", description = "token-mean, sequence-mean or sum over a step's loss positions (default token-mean).")
     String reduction;
 
-    @Option(names = "--chunk-rows", description = "Rows of logits materialised at once by the chunked loss (default 256).")
+    @Option(names = "--chunk-rows", paramLabel = "N", description = "Rows of logits materialised at once by the chunked loss (default 256).")
     Integer chunkRows;
 
-    @Option(names = "--eval-every", description = "Evaluate at step 0, every N steps and at the end; 0 for never.")
+    @Option(names = "--eval-every", paramLabel = "N", description = "Evaluate at step 0, every N steps and at the end; 0 for never (default 25).")
     Integer evalEvery;
 
-    @Option(names = "--eval-samples", description = "Completions shown side by side at each evaluation (default 3).")
+    @Option(names = "--eval-samples", paramLabel = "N", description = "Completions shown side by side at each evaluation (default 3).")
     Integer evalSamples;
 
-    @Option(names = "--save-every", description = "Checkpoint every N steps, 0 for only the final weights.")
+    @Option(names = "--save-every", paramLabel = "N", description = "Checkpoint every N steps, 0 for only the final weights (default 50).")
     Integer saveEvery;
 
-    @Option(names = "--keep-checkpoints", description = "Most recent checkpoints kept (default 2).")
+    @Option(names = "--keep-checkpoints", paramLabel = "N", description = "Most recent checkpoints kept (default 2).")
     Integer keepCheckpoints;
 
     @Option(names = "--output-dir", paramLabel = "DIR", description = "Run directory (default runs/<command>-<timestamp>).")
     String outputDir;
 
-    @Option(names = "--seed", description = "Seed of data order, initialisation, sampling and the λ draws (default 42).")
+    @Option(names = "--seed", paramLabel = "SEED", description = "Seed of data order, initialisation, sampling and the λ draws (default 42).")
     Long seed;
 
-    @Option(names = "--threads", description = "Kernel threads, 0 for all processors (default 0).")
+    @Option(names = "--threads", paramLabel = "N", description = "Kernel threads, 0 for all processors (default 0).")
     Integer threads;
 
     @Option(names = "--reward", paramLabel = "SPEC",
-            description = "Add a REINFORCE reward term, for example keyword:dog or length:40.")
+            description = "Add a REINFORCE reward term, for example keyword:dog or length:40 (default none).")
     String reward;
 
-    @Option(names = "--reward-weight", paramLabel = "1-α",
-            description = "Weight of the reward in [0, 1]: loss = w·reward loss + (1 − w)·divergence (default 0.5).")
+    @Option(names = "--reward-weight", paramLabel = "W",
+            description = "Reward weight W in [0, 1]: loss = W·reward loss + (1 − W)·divergence (default 0.5).")
     Double rewardWeight;
 
     /** Returns the options given on the command line as JSON, keyed like config.json. */

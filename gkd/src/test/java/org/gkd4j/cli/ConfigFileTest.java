@@ -2,6 +2,7 @@ package org.gkd4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,6 +33,22 @@ class ConfigFileTest {
         assertEquals(5, config.batchSize());
         assertEquals("jsd", config.divergence());
         assertEquals(TrainConfig.defaults("distill").steps(), config.steps());
+    }
+
+    @Test
+    void wrongTypeNamesKeyExpectedTypeAndValue() throws IOException {
+        Path file = Files.writeString(dir.resolve("config.json"), "{\"steps\": \"five\", \"lr\": 0.01}");
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> TrainCommand.effectiveConfig("distill", parse("--config", file.toString(), "--output-dir", "x")));
+        assertEquals(file + ": steps must be an integer, got \"five\"", error.getMessage());
+    }
+
+    @Test
+    void wrongBooleanNamesKey() throws IOException {
+        Path file = Files.writeString(dir.resolve("config.json"), "{\"seq-kd\": [1]}");
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> TrainCommand.effectiveConfig("distill", parse("--config", file.toString(), "--output-dir", "x")));
+        assertEquals(file + ": seq-kd must be true or false, got [1]", error.getMessage());
     }
 
     @Test

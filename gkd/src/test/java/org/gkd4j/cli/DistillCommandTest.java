@@ -79,6 +79,21 @@ class DistillCommandTest {
     }
 
     @Test
+    void helpHasNoFieldNamePlaceholders() {
+        for (String command : new String[] {"distill", "sft", "generate", "eval"}) {
+            outBytes.reset();
+            assertEquals(0, Main.execute(command, "--help"));
+            String help = outBytes.toString(StandardCharsets.UTF_8);
+            assertFalse(help.contains("=<"), command + " --help has a <field> placeholder: " + help);
+        }
+        outBytes.reset();
+        Main.execute("distill", "--help");
+        String help = outBytes.toString(StandardCharsets.UTF_8);
+        assertTrue(help.contains("--reward-weight=W"), help);
+        assertTrue(help.contains("--steps=N") && help.contains("(default 150)"), help);
+    }
+
+    @Test
     void unknownOptionIsRejected() {
         assertRejected(distill("--lamda", "0.5"), "--lamda");
     }
@@ -117,6 +132,28 @@ class DistillCommandTest {
                 "{\"prompt\": \"a\"}\n{\"prompt\": \"b\"}\n{\"prompt\": \"c\"}\n");
         assertRejected(distill("--data", data.toString(), "--held-out", "1", "--batch-size", "4"),
                 "--batch-size 4", "2 training examples");
+    }
+
+    @Test
+    void sftRejectsDistillOnlyOptions() {
+        for (String[] option : new String[][] {{"--lambda", "0.5"}, {"--divergence", "jsd"}, {"--seq-kd"},
+                {"--beta", "0.1"}, {"--loss-temperature", "2"}}) {
+            errBytes.reset();
+            String[] args = new String[option.length + 3];
+            args[0] = "sft";
+            args[1] = "--output-dir";
+            args[2] = out().toString();
+            System.arraycopy(option, 0, args, 3, option.length);
+            assertRejected(Main.execute(args), option[0] + " is a distill option");
+        }
+    }
+
+    @Test
+    void seqKdWithoutOffPolicyStepsWarns() throws IOException {
+        Path data = Files.writeString(dir.resolve("small.jsonl"),
+                "{\"prompt\": \"a\"}\n{\"prompt\": \"b\"}\n{\"prompt\": \"c\"}\n");
+        assertRejected(distill("--seq-kd", "--lambda", "1", "--data", data.toString(), "--held-out", "1",
+                "--batch-size", "4"), "--seq-kd has no effect with --lambda 1.0");
     }
 
     @Test

@@ -77,6 +77,36 @@ class GenerateCommandTest {
     }
 
     @Test
+    void maxNewTokensBeyondContextIsRejected() {
+        Result result = run("generate", "--max-new-tokens", "5000");
+        assertEquals(Main.EXIT_USAGE, result.exitCode(), result.err());
+        assertTrue(result.err().contains("--max-new-tokens is 5000") && result.err().contains("context length is 512"),
+                result.err());
+    }
+
+    @Test
+    void samplingErrorsNameTheOptions() {
+        Result result = run("generate", "--top-p", "2");
+        assertEquals(Main.EXIT_USAGE, result.exitCode(), result.err());
+        assertTrue(result.err().contains("--top-p 2"), result.err());
+        assertTrue(!result.err().contains("topP"), result.err());
+    }
+
+    @Test
+    void missingPromptsFileSaysNotFound() {
+        Result result = run("generate", "--prompts", folder.resolve("nope.jsonl").toString());
+        assertEquals(Main.EXIT_USAGE, result.exitCode(), result.err());
+        assertTrue(result.err().contains("nope.jsonl not found"), result.err());
+    }
+
+    @Test
+    void noSubcommandIsUsageError() {
+        Result result = run();
+        assertEquals(Main.EXIT_USAGE, result.exitCode());
+        assertTrue(result.err().contains("distill"), result.err());
+    }
+
+    @Test
     void missingModelFileIsUsageError() {
         Result result = run("generate", "--model", folder.resolve("absent.bin").toString());
         assertEquals(Main.EXIT_USAGE, result.exitCode());
@@ -97,7 +127,7 @@ class GenerateCommandTest {
     void badTopPIsUsageError() {
         Result result = run("generate", "--top-p", "1.5");
         assertEquals(Main.EXIT_USAGE, result.exitCode());
-        assertTrue(result.err().contains("topP"), result.err());
+        assertTrue(result.err().contains("--top-p 1.5"), result.err());
     }
 
     @Test

@@ -35,9 +35,12 @@ public final class GkdTrainer {
     public static final String STUDENT_FILE = "student.safetensors";
     public static final String CHECKPOINTS_DIR = "checkpoints";
 
-    /** The numbers of a finished run. */
+    /**
+     * The numbers of a finished run: {@code steps} is the step reached, {@code startStep} the step this process
+     * resumed at (0 for a fresh run); losses and seconds cover this process's steps only.
+     */
     public record Summary(int steps, double firstLoss, double lastLoss, Evaluator.Result firstEval,
-                          Evaluator.Result lastEval, double seconds) {
+                          Evaluator.Result lastEval, double seconds, int startStep) {
     }
 
     private final TrainingSetup setup;
@@ -186,13 +189,14 @@ public final class GkdTrainer {
 
         // final weights and report
         if (step < config.steps()) {
-            return new Summary(step, firstLoss, lastLoss, firstEval, lastEval, (System.nanoTime() - startNanos) / 1e9);
+            return new Summary(step, firstLoss, lastLoss, firstEval, lastEval, (System.nanoTime() - startNanos) / 1e9,
+                    startStep);
         }
         LlamaSafetensors.write(outputDir.resolve(STUDENT_FILE), ModelWeights.dense(student.config(), student.namedTensors()));
         double seconds = (System.nanoTime() - startNanos) / 1e9;
-        RunReport.write(outputDir, "gkd4j " + config.mode(), reportSettings(), MetricsLog.read(metricsPath),
+        RunReport.write(outputDir, "gkd4j " + config.mode(), reportSettings(startStep), MetricsLog.read(metricsPath),
                 lastEval == null ? List.of() : lastEval.samples(), seconds);
-        return new Summary(step, firstLoss, lastLoss, firstEval, lastEval, seconds);
+        return new Summary(step, firstLoss, lastLoss, firstEval, lastEval, seconds, startStep);
     }
 
     private void saveCheckpoint(CheckpointStore checkpoints, int step, Transformer student, AdamW optimizer,
@@ -243,7 +247,7 @@ public final class GkdTrainer {
                 result.studentNll(), result.studentPerplexity());
     }
 
-    private Map<String, String> reportSettings() {
+    private Map<String, String> reportSettings(int startStep) {
         TrainConfig config = setup.config();
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("teacher", (config.teacher() == null ? "stories260K (shipped)" : config.teacher())
@@ -260,11 +264,16 @@ public final class GkdTrainer {
         }
         settings.put("optimizer", String.format(Locale.ROOT,
                 "AdamW lr %.2g, warm-up %d, cosine to %.2g, clip %.2f, batch %d × %d accumulation, %d steps",
-                config.lr(), config.warmupSteps(), config.lr() * config.minLrRatio(), config.gradClip(),
+                config.lr(), Math.min(config.warmupSteps(), config.steps()), config.lr() * config.minLrRatio(),
+                config.gradClip(),
                 config.batchSize(), config.gradAccum(), config.steps()));
         settings.put("sampling", String.format(Locale.ROOT, "temperature %.2f, top-k %d, top-p %.2f, %d new tokens",
                 config.temperature(), config.topK(), config.topP(), config.maxNewTokens()));
         settings.put("threads", Integer.toString(Parallel.threads()));
+        if (startStep > 0) {
+            settings.put("resumed", "at step " + startStep + "; the wall time below covers steps " + (startStep + 1)
+                    + " to " + config.steps() + " only");
+        }
         return settings;
     }
 

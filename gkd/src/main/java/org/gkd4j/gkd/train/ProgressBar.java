@@ -15,7 +15,10 @@ public final class ProgressBar {
     private final int totalSteps;
     private final boolean terminal;
     private final int lineEvery;
-    private final long startNanos = System.nanoTime();
+    /** Steps timed (after the first) before an ETA is shown. */
+    static final int ETA_AFTER_STEPS = 3;
+
+    private long firstStepEndNanos = System.nanoTime();
     private final int firstStep;
 
     public ProgressBar(PrintStream out, int firstStep, int totalSteps, boolean terminal, int lineEvery) {
@@ -32,9 +35,15 @@ public final class ProgressBar {
     }
 
     public void update(int step, double loss, double tokensPerSecond) {
-        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        // ETA from the steps after the first (which pays for JIT warm-up and the step 0 evaluation), once a few
+        // of them have been timed
+        long now = System.nanoTime();
         int done = step - firstStep;
-        double eta = done > 0 ? seconds / done * (totalSteps - step) : Double.NaN;
+        if (done == 1) {
+            firstStepEndNanos = now;
+        }
+        double eta = done > ETA_AFTER_STEPS
+                ? (now - firstStepEndNanos) / 1e9 / (done - 1) * (totalSteps - step) : Double.NaN;
         String line = format(step, loss, tokensPerSecond, eta);
         if (terminal) {
             out.print('\r' + line);

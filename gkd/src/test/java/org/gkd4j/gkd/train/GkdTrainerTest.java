@@ -72,7 +72,11 @@ class GkdTrainerTest {
 
         TrainConfig split = config("split", 0.5, 3e-3);
         train(split, false, 3);
-        train(split, true, Integer.MAX_VALUE);
+        GkdTrainer.Summary resumed = train(split, true, Integer.MAX_VALUE);
+        assertEquals(3, resumed.startStep());
+        assertEquals(6, resumed.steps());
+        String report = Files.readString(Path.of(split.outputDir(), "report.md"));
+        assertTrue(report.contains("- resumed: at step 3;"), report);
 
         Map<String, Tensor> expected = LlamaSafetensors.read(Path.of(straight.outputDir(), GkdTrainer.STUDENT_FILE))
                 .denseTensors();
