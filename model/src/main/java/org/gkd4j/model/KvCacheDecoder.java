@@ -578,7 +578,7 @@ public final class KvCacheDecoder implements AutoCloseable {
             float invSumB = 1f / expShifted(att, context, length, maxB);
 
             // weighted sums of the shared values [T, D] (contiguous per head), four positions at a time into eight
-            // accumulators, enough independent FMA chains to keep both FMA units busy
+            // accumulators, so that eight independent FMA chains can cover the FMA latency
             int outOff = r * config.dim() + h * headDim;
             int valueBase = (slot * kvDim + kvHead * headDim) * context;
             for (int d = 0; d < headDim; d += lanes) {

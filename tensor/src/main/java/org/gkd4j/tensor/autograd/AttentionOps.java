@@ -1,8 +1,6 @@
 package org.gkd4j.tensor.autograd;
 
 import static org.gkd4j.tensor.autograd.Ops.finishGrad;
-import static org.gkd4j.tensor.autograd.Ops.gradTarget;
-import static org.gkd4j.tensor.autograd.Ops.output;
 import static org.gkd4j.tensor.autograd.Ops.requireNonNull;
 import static org.gkd4j.tensor.autograd.Ops.requireRank;
 
@@ -28,13 +26,14 @@ final class AttentionOps {
         }
         int h = x.value().dim(-2), d = x.value().dim(-1), n = x.value().size() / (h * d);
         int[] saved = positions.clone();
-        Tensor y = output(x.value().shape());
+        // copyFrom overwrites every element, so the output skips zeroing
+        Tensor y = Workspace.uninitialized(x.value().shape());
         y.copyFrom(x.value());
         Kernels.rope(y.reshape(n, h, d), saved, theta, false);
         Var out = Var.result(y, Tape.needsGrad(x));
         if (out.requiresGrad()) {
             Tape.record(out, () -> {
-                Tensor dx = gradTarget(x);
+                Tensor dx = overwrittenGradTarget(x);
                 dx.copyFrom(out.grad());
                 Kernels.rope(dx.reshape(n, h, d), saved, theta, true);
                 finishGrad(x, dx);
@@ -50,15 +49,16 @@ final class AttentionOps {
         requireNonNull("attention", "v", v);
         int b = q.value().dim(0), t = q.value().dim(1), h = q.value().dim(2);
         boolean[] savedMask = keyMask == null ? null : keyMask.clone();
-        Tensor y = output(q.value().shape());
-        Tensor logsumexp = output(b, h, t);
+        // the kernel writes every element of out and logsumexp, so neither needs zeroing
+        Tensor y = Workspace.uninitialized(q.value().shape());
+        Tensor logsumexp = Workspace.uninitialized(b, h, t);
         Kernels.attention(q.value(), k.value(), v.value(), savedMask, y, logsumexp);
         Var out = Var.result(y, Tape.needsGrad(q, k, v));
         if (out.requiresGrad()) {
             Tape.record(out, () -> {
-                Tensor dq = gradTarget(q);
-                Tensor dk = gradTarget(k);
-                Tensor dv = gradTarget(v);
+                Tensor dq = overwrittenGradTarget(q);
+                Tensor dk = overwrittenGradTarget(k);
+                Tensor dv = overwrittenGradTarget(v);
                 Kernels.attentionBackward(q.value(), k.value(), v.value(), savedMask, y, logsumexp, out.grad(),
                         dq, dk, dv);
                 finishGrad(q, dq);
@@ -67,5 +67,16 @@ final class AttentionOps {
             });
         }
         return out;
+    }
+
+    /**
+     * Like {@link Ops#gradTarget}, for a backward kernel that overwrites every element: a temporary needs no
+     * zeroing.
+     */
+    private static Tensor overwrittenGradTarget(Var input) {
+        if (input.requiresGrad() && input.grad() == null) {
+            return input.gradOrZeros();
+        }
+        return Workspace.uninitialized(input.value().shape());
     }
 }

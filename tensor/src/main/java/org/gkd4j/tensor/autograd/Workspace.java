@@ -63,6 +63,16 @@ public final class Workspace {
         return workspace == null ? Tensor.zeros(shape) : workspace.take(shape);
     }
 
+    /**
+     * Returns a tensor whose contents are undefined (stale values of an earlier step) from the active workspace,
+     * or a new heap tensor when none is active. Only for outputs a kernel overwrites completely: it saves the
+     * zeroing pass of {@link #zeros}.
+     */
+    public static Tensor uninitialized(int... shape) {
+        Workspace workspace = ACTIVE.get();
+        return workspace == null ? Tensor.zeros(shape) : workspace.take(shape, false);
+    }
+
     /** Frees every array handed out so far and activates this workspace on the current thread. */
     public Scope step() {
         reset();
@@ -91,6 +101,11 @@ public final class Workspace {
 
     /** Returns a zero tensor of the given shape backed by a pooled array. */
     public Tensor take(int... shape) {
+        return take(shape, true);
+    }
+
+    /** Returns a tensor backed by a pooled array, zeroed when {@code zero}, else with undefined contents. */
+    private Tensor take(int[] shape, boolean zero) {
         int size = Tensor.sizeOf(shape, "Workspace.take");
         Pool pool = pools.get(size);
         if (pool == null) {
@@ -100,7 +115,9 @@ public final class Workspace {
         float[] array;
         if (pool.used < pool.arrays.size()) {
             array = pool.arrays.get(pool.used);
-            Arrays.fill(array, 0f);
+            if (zero) {
+                Arrays.fill(array, 0f);
+            }
         } else {
             array = new float[size];
             pool.arrays.add(array);

@@ -18,7 +18,7 @@ import org.gkd4j.tensor.Tensor;
  * dq_j = dscore·kᵀ[j] and the rank-one updates dkᵀ[j] += q_j·dscore, dvᵀ[j] += dout_j·p. With D = 8..48 this
  * takes D calls per query row where one call per key took T.
  * The forward pass runs in parallel over (batch, query head). The backward pass runs over (batch, key head)
- * because the query heads of a group all add into the same dk and dv rows; each task owns its rows, so the
+ * because the query heads of a group all add into the same dk and dv rows. Each task owns its rows, so the
  * result does not depend on the number of threads.
  */
 final class VectorAttention {
@@ -55,11 +55,11 @@ final class VectorAttention {
                     continue;
                 }
 
-                // probabilities p_s = exp(score_s - max) / Σ, zero up to a whole vector past the last key
-                float sum = expInPlace(scratch, scoresAt, keys, max);
-                ld[lseAt] = max + (float) Math.log(sum);
+                // probabilities p_s = exp(score_s - max) / Σ, zero up to a whole vector past the last key (-∞ there)
                 int padded = roundUp(keys);
-                scaleAndPad(scratch, scoresAt, keys, padded, 1f / sum);
+                float sum = expInPlace(scratch, scoresAt, padded, max);
+                ld[lseAt] = max + (float) Math.log(sum);
+                scaleAndPad(scratch, scoresAt, padded, padded, 1f / sum);
 
                 // out_j = Σ_s p_s·vᵀ[j, s]: D dot products over the key axis instead of one axpy per key
                 VectorAttentionBlocks.rowDots(scratch, scoresAt, padded, scratch, valuesAt, stride, d, od, oRow);
@@ -78,9 +78,12 @@ final class VectorAttention {
         float[] dqd = dq.data();
         Parallel.forEach(b * g, task -> {
             int bi = task / g, gi = task % g;
-            float[] scratch = VectorMath.scratch(4 * d * stride + 3 * stride);
+            float[] scratch = VectorMath.scratch(4 * d * stride + 5 * stride);
             int keysAt = 0, valuesAt = d * stride, dkAt = 2 * d * stride, dvAt = 3 * d * stride;
-            int maskAt = 4 * d * stride, probabilitiesAt = maskAt + stride, gradsAt = maskAt + 2 * stride;
+            int maskAt = 4 * d * stride;
+            // p and dscore of the two query rows of a pair
+            int[] probabilitiesAt = {maskAt + stride, maskAt + 3 * stride};
+            int[] gradsAt = {maskAt + 2 * stride, maskAt + 4 * stride};
             gatherTransposed(k, bi, gi, scratch, keysAt, stride);
             gatherTransposed(v, bi, gi, scratch, valuesAt, stride);
             fillMask(keyMask, bi, t, scratch, maskAt);
@@ -90,35 +93,55 @@ final class VectorAttention {
             Arrays.fill(scratch, dkAt, maskAt, 0f);
 
             for (int hi = gi * group; hi < (gi + 1) * group; hi++) {
-                for (int ti = 0; ti < t; ti++) {
-                    int row = ((bi * t + ti) * h + hi) * d;
-                    int qRow = q.offset() + row, dqRow = dq.offset() + row, doRow = dout.offset() + row;
-                    float lse = ld[logsumexp.offset() + (bi * h + hi) * t + ti];
-                    if (lse == Float.NEGATIVE_INFINITY) {
-                        Arrays.fill(dqd, dqRow, dqRow + d, 0f);
-                        continue;
+                // query rows go in pairs so that each dkᵀ and dvᵀ vector is loaded and stored once per pair
+                for (int first = 0; first < t; first += 2) {
+                    int pair = Math.min(2, t - first);
+                    int padded = roundUp(first + pair);
+                    for (int r = 0; r < pair; r++) {
+                        int ti = first + r;
+                        int row = ((bi * t + ti) * h + hi) * d;
+                        int qRow = q.offset() + row, dqRow = dq.offset() + row, doRow = dout.offset() + row;
+                        int pAt = probabilitiesAt[r], gAt = gradsAt[r];
+                        float lse = ld[logsumexp.offset() + (bi * h + hi) * t + ti];
+                        if (lse == Float.NEGATIVE_INFINITY) {
+                            // no valid key: zero gradients, and zeros for the pair's dk and dv update
+                            Arrays.fill(dqd, dqRow, dqRow + d, 0f);
+                            Arrays.fill(scratch, pAt, pAt + padded, 0f);
+                            Arrays.fill(scratch, gAt, gAt + padded, 0f);
+                            continue;
+                        }
+                        int keys = ti + 1;
+
+                        // p_s = exp(score_s - lse), recomputed instead of stored
+                        scores(qd, qRow, scale, scratch, keysAt, maskAt, pAt, keys, d, stride);
+                        int rowPadded = roundUp(keys);
+                        expInPlace(scratch, pAt, rowPadded, lse);
+                        scaleAndPad(scratch, pAt, rowPadded, padded, 1f);
+
+                        // dp_s = dout·v_s, then dscore_s = p_s·(dp_s - δ)/√D with δ = dout·out
+                        float delta = dot(dod, doRow, od, out.offset() + row, d);
+                        scores(dod, doRow, 1f, scratch, valuesAt, -1, gAt, keys, d, stride);
+                        scoreGradients(scratch, pAt, gAt, rowPadded, delta, scale);
+                        scaleAndPad(scratch, gAt, rowPadded, padded, 1f);
+
+                        // dq_j = Σ_s dscore_s·kᵀ[j, s]
+                        VectorAttentionBlocks.rowDots(scratch, gAt, padded, scratch, keysAt, stride, d, dqd, dqRow);
                     }
-                    int keys = ti + 1;
-                    int padded = roundUp(keys);
 
-                    // p_s = exp(score_s - lse), recomputed instead of stored
-                    scores(qd, qRow, scale, scratch, keysAt, maskAt, probabilitiesAt, keys, d, stride);
-                    expInPlace(scratch, probabilitiesAt, keys, lse);
-                    scaleAndPad(scratch, probabilitiesAt, keys, padded, 1f);
-
-                    // dp_s = dout·v_s, then dscore_s = p_s·(dp_s - δ)/√D with δ = dout·out
-                    float delta = dot(dod, doRow, od, out.offset() + row, d);
-                    scores(dod, doRow, 1f, scratch, valuesAt, -1, gradsAt, keys, d, stride);
-                    scoreGradients(scratch, probabilitiesAt, gradsAt, keys, delta, scale);
-                    scaleAndPad(scratch, gradsAt, keys, padded, 1f);
-
-                    // dq_j = Σ_s dscore_s·kᵀ[j, s]
-                    VectorAttentionBlocks.rowDots(scratch, gradsAt, padded, scratch, keysAt, stride, d, dqd, dqRow);
-
-                    // dkᵀ[j, s] += q_j·dscore_s, dvᵀ[j, s] += dout_j·p_s
-                    VectorAttentionBlocks.outerAdd(qd, qRow, scratch, gradsAt, padded, scratch, dkAt, stride, d);
-                    VectorAttentionBlocks.outerAdd(dod, doRow, scratch, probabilitiesAt, padded, scratch, dvAt,
-                            stride, d);
+                    // dkᵀ[j, s] += q_j·dscore_s, dvᵀ[j, s] += dout_j·p_s, summed over the rows of the pair
+                    int row0 = ((bi * t + first) * h + hi) * d;
+                    if (pair == 2) {
+                        int row1 = row0 + h * d;
+                        VectorAttentionBlocks.outerAdd2(qd, q.offset() + row0, q.offset() + row1, scratch,
+                                gradsAt[0], gradsAt[1], padded, scratch, dkAt, stride, d);
+                        VectorAttentionBlocks.outerAdd2(dod, dout.offset() + row0, dout.offset() + row1, scratch,
+                                probabilitiesAt[0], probabilitiesAt[1], padded, scratch, dvAt, stride, d);
+                    } else {
+                        VectorAttentionBlocks.outerAdd(qd, q.offset() + row0, scratch, gradsAt[0], padded, scratch,
+                                dkAt, stride, d);
+                        VectorAttentionBlocks.outerAdd(dod, dout.offset() + row0, scratch, probabilitiesAt[0],
+                                padded, scratch, dvAt, stride, d);
+                    }
                 }
             }
 
@@ -186,13 +209,15 @@ final class VectorAttention {
 
     /**
      * Writes scale·(x_row · columns_s) + mask_s for s in [0, keys) at {@code outAt}, with columns stored
-     * [D, stride] at {@code columnsAt}; maskAt < 0 means no mask. Returns the max of the written values.
+     * [D, stride] at {@code columnsAt}; maskAt < 0 means no mask. The last vector is computed whole and its lanes
+     * from keys on are set to -∞ (with a mask, so that exp gives 0) or 0 (without). Returns the max of the
+     * written values.
      */
     private static float scores(float[] x, int xRow, float scale, float[] scratch, int columnsAt, int maskAt,
                                 int outAt, int keys, int d, int stride) {
+        float beyond = maskAt >= 0 ? Float.NEGATIVE_INFINITY : 0f;
         FloatVector maxes = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
-        int s = 0;
-        for (int bound = SPECIES.loopBound(keys); s < bound; s += LANES) {
+        for (int s = 0; s < keys; s += LANES) {
             FloatVector acc = FloatVector.zero(SPECIES);
             for (int j = 0; j < d; j++) {
                 acc = FloatVector.fromArray(SPECIES, scratch, columnsAt + j * stride + s)
@@ -202,20 +227,13 @@ final class VectorAttention {
             if (maskAt >= 0) {
                 acc = acc.add(FloatVector.fromArray(SPECIES, scratch, maskAt + s));
             }
+            if (s + LANES > keys) {
+                acc = acc.blend(beyond, SPECIES.indexInRange(s, keys).not());
+            }
             acc.intoArray(scratch, outAt + s);
             maxes = maxes.max(acc);
         }
-        float max = maxes.reduceLanes(VectorOperators.MAX);
-        for (; s < keys; s++) {
-            float sum = 0f;
-            for (int j = 0; j < d; j++) {
-                sum += scratch[columnsAt + j * stride + s] * x[xRow + j];
-            }
-            float score = sum * scale + (maskAt >= 0 ? scratch[maskAt + s] : 0f);
-            scratch[outAt + s] = score;
-            max = Math.max(max, score);
-        }
-        return max;
+        return maxes.reduceLanes(VectorOperators.MAX);
     }
 
     /** Replaces values[at + s] by exp(values[at + s] - shift) for s in [0, n) and returns their sum. */

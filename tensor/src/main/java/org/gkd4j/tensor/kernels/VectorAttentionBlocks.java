@@ -78,4 +78,36 @@ final class VectorAttentionBlocks {
             }
         }
     }
+
+    /**
+     * rows[rowsAt + j·stride + s] += a[a0At + j]·x[x0At + s] + a[a1At + j]·x[x1At + s] for j in [0, D) and
+     * s in [0, n): two rank-one updates with one load and one store of rows. n is a multiple of the vector length.
+     */
+    static void outerAdd2(float[] a, int a0At, int a1At, float[] x, int x0At, int x1At, int n, float[] rows,
+                          int rowsAt, int stride, int d) {
+        int j = 0;
+        for (; j + 2 <= d; j += 2) {
+            int r0 = rowsAt + j * stride, r1 = r0 + stride;
+            FloatVector a00 = FloatVector.broadcast(SPECIES, a[a0At + j]);
+            FloatVector a01 = FloatVector.broadcast(SPECIES, a[a0At + j + 1]);
+            FloatVector a10 = FloatVector.broadcast(SPECIES, a[a1At + j]);
+            FloatVector a11 = FloatVector.broadcast(SPECIES, a[a1At + j + 1]);
+            for (int s = 0; s < n; s += LANES) {
+                FloatVector x0 = FloatVector.fromArray(SPECIES, x, x0At + s);
+                FloatVector x1 = FloatVector.fromArray(SPECIES, x, x1At + s);
+                x1.fma(a10, x0.fma(a00, FloatVector.fromArray(SPECIES, rows, r0 + s))).intoArray(rows, r0 + s);
+                x1.fma(a11, x0.fma(a01, FloatVector.fromArray(SPECIES, rows, r1 + s))).intoArray(rows, r1 + s);
+            }
+        }
+        for (; j < d; j++) {
+            int r0 = rowsAt + j * stride;
+            FloatVector a0 = FloatVector.broadcast(SPECIES, a[a0At + j]);
+            FloatVector a1 = FloatVector.broadcast(SPECIES, a[a1At + j]);
+            for (int s = 0; s < n; s += LANES) {
+                FloatVector x0 = FloatVector.fromArray(SPECIES, x, x0At + s);
+                FloatVector x1 = FloatVector.fromArray(SPECIES, x, x1At + s);
+                x1.fma(a1, x0.fma(a0, FloatVector.fromArray(SPECIES, rows, r0 + s))).intoArray(rows, r0 + s);
+            }
+        }
+    }
 }

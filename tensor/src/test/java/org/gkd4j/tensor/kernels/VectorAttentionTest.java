@@ -44,7 +44,7 @@ class VectorAttentionTest {
     }
 
     @Test
-    void attentionMatchesScalarOnTrainingHeadSizes() {
+    void attentionMatchesScalarOnTrainingShapes() {
         // {B, T, H, G, D}: teacher tiny, student, small, with T off the vector length
         int[][] shapes = {{2, 37, 8, 4, 8}, {2, 29, 4, 4, 32}, {1, 21, 6, 6, 48}, {1, 19, 4, 2, 5}};
         String[] names = {"out", "logsumexp", "dq", "dk", "dv"};
@@ -69,7 +69,7 @@ class VectorAttentionTest {
     }
 
     @Test
-    void attentionIsBitwiseIdenticalAcrossThreadCounts() {
+    void attentionBitwiseAcrossThreadCounts() {
         int b = 3, t = 45, h = 4, g = 2, d = 8;
         Tensor q = random(b, t, h, d), k = random(b, t, g, d), v = random(b, t, g, d), dout = random(b, t, h, d);
         boolean[] keyMask = leftPaddedMask(b, t);
