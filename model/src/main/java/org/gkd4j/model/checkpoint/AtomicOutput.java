@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * A little-endian binary writer that writes to a temporary file in the target's directory and, on
@@ -91,12 +92,23 @@ final class AtomicOutput implements AutoCloseable {
         }
     }
 
+    /**
+     * Sets rw-r--r-- on a POSIX file system: createTempFile makes the file private (rw-------), and the rename
+     * keeps that mode, but a model file is meant to be shared like any other output.
+     */
+    private static void makeWorldReadable(Path file) throws IOException {
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+    }
+
     /** Flushes, syncs and renames the temporary file over the target. */
     void commit() {
         try {
             flush();
             channel.force(true);
             channel.close();
+            makeWorldReadable(temp);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             committed = true;
         } catch (IOException e) {

@@ -12,6 +12,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,6 +45,14 @@ class SafetensorsFileTest {
         assertArrayEquals(new float[] {7f}, read.tensors().get("a.first").toArray());
         assertArrayEquals(new float[] {8f, 7f}, read.tensors().get("m.view").toArray());
         assertEquals(Map.of("step", "42"), read.metadata());
+    }
+
+    @Test
+    void writtenFileIsWorldReadable() throws IOException {
+        Path file = dir.resolve("weights.safetensors");
+        SafetensorsFile.write(file, Map.of("w", Tensor.of(new float[] {1f}, 1)), Map.of());
+
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
     }
 
     @Test
