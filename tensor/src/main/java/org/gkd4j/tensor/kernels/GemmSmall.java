@@ -6,7 +6,6 @@ import static org.gkd4j.tensor.kernels.GemmMicroKernel.NR;
 import static org.gkd4j.tensor.kernels.GemmMicroKernel.SPECIES;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * The small-M path of {@link VectorMatmul}: c[M, N] (+)= op(a)[M, K] · op(b)[K, N] for a few rows of c, as in
@@ -158,18 +157,18 @@ final class GemmSmall {
         }
 
         // one reduction per output, outside the loop, plus the scalar tail of K
-        sums[0] = s00.reduceLanes(VectorOperators.ADD) + tail(a, a0, b, b0, p, k);
-        sums[1] = s01.reduceLanes(VectorOperators.ADD) + tail(a, a0, b, b1, p, k);
-        sums[2] = s02.reduceLanes(VectorOperators.ADD) + tail(a, a0, b, b2, p, k);
-        sums[3] = s03.reduceLanes(VectorOperators.ADD) + tail(a, a0, b, b3, p, k);
-        sums[4] = s10.reduceLanes(VectorOperators.ADD) + tail(a, a1, b, b0, p, k);
-        sums[5] = s11.reduceLanes(VectorOperators.ADD) + tail(a, a1, b, b1, p, k);
-        sums[6] = s12.reduceLanes(VectorOperators.ADD) + tail(a, a1, b, b2, p, k);
-        sums[7] = s13.reduceLanes(VectorOperators.ADD) + tail(a, a1, b, b3, p, k);
-        sums[8] = s20.reduceLanes(VectorOperators.ADD) + tail(a, a2, b, b0, p, k);
-        sums[9] = s21.reduceLanes(VectorOperators.ADD) + tail(a, a2, b, b1, p, k);
-        sums[10] = s22.reduceLanes(VectorOperators.ADD) + tail(a, a2, b, b2, p, k);
-        sums[11] = s23.reduceLanes(VectorOperators.ADD) + tail(a, a2, b, b3, p, k);
+        sums[0] = VectorMath.sumLanes(s00) + tail(a, a0, b, b0, p, k);
+        sums[1] = VectorMath.sumLanes(s01) + tail(a, a0, b, b1, p, k);
+        sums[2] = VectorMath.sumLanes(s02) + tail(a, a0, b, b2, p, k);
+        sums[3] = VectorMath.sumLanes(s03) + tail(a, a0, b, b3, p, k);
+        sums[4] = VectorMath.sumLanes(s10) + tail(a, a1, b, b0, p, k);
+        sums[5] = VectorMath.sumLanes(s11) + tail(a, a1, b, b1, p, k);
+        sums[6] = VectorMath.sumLanes(s12) + tail(a, a1, b, b2, p, k);
+        sums[7] = VectorMath.sumLanes(s13) + tail(a, a1, b, b3, p, k);
+        sums[8] = VectorMath.sumLanes(s20) + tail(a, a2, b, b0, p, k);
+        sums[9] = VectorMath.sumLanes(s21) + tail(a, a2, b, b1, p, k);
+        sums[10] = VectorMath.sumLanes(s22) + tail(a, a2, b, b2, p, k);
+        sums[11] = VectorMath.sumLanes(s23) + tail(a, a2, b, b3, p, k);
     }
 
     /** Sets sums[jj] = a row · b row jj for 4 rows of b, each row k floats long. */
@@ -190,10 +189,10 @@ final class GemmSmall {
             s2 = x.fma(FloatVector.fromArray(SPECIES, b, b2 + p), s2);
             s3 = x.fma(FloatVector.fromArray(SPECIES, b, b3 + p), s3);
         }
-        sums[0] = s0.reduceLanes(VectorOperators.ADD) + tail(a, a0, b, b0, p, k);
-        sums[1] = s1.reduceLanes(VectorOperators.ADD) + tail(a, a0, b, b1, p, k);
-        sums[2] = s2.reduceLanes(VectorOperators.ADD) + tail(a, a0, b, b2, p, k);
-        sums[3] = s3.reduceLanes(VectorOperators.ADD) + tail(a, a0, b, b3, p, k);
+        sums[0] = VectorMath.sumLanes(s0) + tail(a, a0, b, b0, p, k);
+        sums[1] = VectorMath.sumLanes(s1) + tail(a, a0, b, b1, p, k);
+        sums[2] = VectorMath.sumLanes(s2) + tail(a, a0, b, b2, p, k);
+        sums[3] = VectorMath.sumLanes(s3) + tail(a, a0, b, b3, p, k);
     }
 
     private static float dot(float[] a, int a0, float[] b, int b0, int k) {
@@ -203,7 +202,7 @@ final class GemmSmall {
         for (; p < bound; p += LANES) {
             s = FloatVector.fromArray(SPECIES, a, a0 + p).fma(FloatVector.fromArray(SPECIES, b, b0 + p), s);
         }
-        return s.reduceLanes(VectorOperators.ADD) + tail(a, a0, b, b0, p, k);
+        return VectorMath.sumLanes(s) + tail(a, a0, b, b0, p, k);
     }
 
     /** Returns Σ a[a0 + p] · b[b0 + p] over the scalar tail p in [from, k). */

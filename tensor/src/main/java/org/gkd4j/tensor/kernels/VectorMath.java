@@ -85,9 +85,9 @@ public final class VectorMath {
 
     /**
      * Returns the sum of the lanes of v by a fixed pairwise tree: lane i adds lane i ^ k for k = LANES/2, ..., 2, 1,
-     * then lane 0 is the sum. This is the order of {@link VectorReductions#sum}, whose loop over an array of
-     * shuffles boxed vectors in these kernels (about 245 KB more per AllocationBench step), while shuffles in
-     * static final fields stay in registers. reduceLanes(ADD) leaves the order open and changes bits under the JIT.
+     * then lane 0 is the sum. reduceLanes(ADD) leaves the order open and changes bits once the JIT compiles the
+     * caller. The shuffles live in static final fields: a loop over an array of shuffles boxed the vectors (about
+     * 245 KB more per AllocationBench step).
      */
     public static float sumLanes(FloatVector v) {
         FloatVector sum = v;
