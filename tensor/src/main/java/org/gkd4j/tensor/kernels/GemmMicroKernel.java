@@ -138,9 +138,8 @@ final class GemmMicroKernel {
     }
 
     /**
-     * {@link #tileExpanded} for a packed B micro-panel (bStride = NR). Every index is a constant multiple of p plus
-     * a loop invariant, the form C2's range-check elimination needs: with the strides kept in variables the bounds
-     * checks stayed inside the loop and took about 8% of the samples (JFR, 4096×768·768×288).
+     * Computes {@link #tileExpanded} for a packed B micro-panel (bStride = NR), each index a constant times p plus an
+     * invariant: C2 hoists bounds checks only then (in the loop they took 8% of JFR samples, 4096×768·768×288).
      */
     static void tileExpandedPacked(float[] ax, float[] b, int bOff, int kc,
                                    float[] c, int cOff, int ldc, boolean add) {
