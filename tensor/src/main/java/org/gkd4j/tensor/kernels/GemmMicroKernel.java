@@ -83,6 +83,10 @@ final class GemmMicroKernel {
     /** Computes one MR × NR tile like {@link #tile}, reading A from a micro-panel expanded by expandA. */
     static void tileExpanded(float[] ax, float[] b, int bOff, int bStride, int kc,
                              float[] c, int cOff, int ldc, boolean add) {
+        if (bStride == NR) {
+            tileExpandedPacked(ax, b, bOff, kc, c, cOff, ldc, add);
+            return;
+        }
         FloatVector c00 = FloatVector.zero(SPECIES);
         FloatVector c01 = c00;
         FloatVector c10 = c00;
@@ -122,6 +126,60 @@ final class GemmMicroKernel {
             c51 = a.fma(b1, c51);
             aIndex += MR * LANES;
             bIndex += bStride;
+        }
+
+        // write back, adding the old c first when accumulating
+        store(c00, c01, c, cOff, add);
+        store(c10, c11, c, cOff + ldc, add);
+        store(c20, c21, c, cOff + 2 * ldc, add);
+        store(c30, c31, c, cOff + 3 * ldc, add);
+        store(c40, c41, c, cOff + 4 * ldc, add);
+        store(c50, c51, c, cOff + 5 * ldc, add);
+    }
+
+    /**
+     * Computes {@link #tileExpanded} for a packed B micro-panel (bStride = NR), each index a constant times p plus an
+     * invariant: C2 hoists bounds checks only then (in the loop they took 8% of JFR samples, 4096×768·768×288).
+     */
+    static void tileExpandedPacked(float[] ax, float[] b, int bOff, int kc,
+                                   float[] c, int cOff, int ldc, boolean add) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        FloatVector c40 = c00;
+        FloatVector c41 = c00;
+        FloatVector c50 = c00;
+        FloatVector c51 = c00;
+
+        // one rank-1 update per k: two B vectors times six A vectors
+        for (int p = 0; p < kc; p++) {
+            int aIndex = p * (MR * LANES);
+            int bIndex = bOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bIndex);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bIndex + LANES);
+            FloatVector a = FloatVector.fromArray(SPECIES, ax, aIndex);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.fromArray(SPECIES, ax, aIndex + LANES);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.fromArray(SPECIES, ax, aIndex + 2 * LANES);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.fromArray(SPECIES, ax, aIndex + 3 * LANES);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.fromArray(SPECIES, ax, aIndex + 4 * LANES);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.fromArray(SPECIES, ax, aIndex + 5 * LANES);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
         }
 
         // write back, adding the old c first when accumulating

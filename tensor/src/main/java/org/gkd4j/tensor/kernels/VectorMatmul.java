@@ -146,9 +146,9 @@ public final class VectorMatmul {
                             int bOff = q * ko * NR + pc * NR;
                             int cOff = cBase + row * n + col;
                             if (validRows == MR && validCols == NR) {
-                                GemmMicroKernel.tileExpanded(ax, bp, bOff, NR, kc, c, cOff, n, add);
+                                GemmMicroKernel.tileExpandedPacked(ax, bp, bOff, kc, c, cOff, n, add);
                             } else {
-                                GemmMicroKernel.tileExpanded(ax, bp, bOff, NR, kc, tile, 0, NR, false);
+                                GemmMicroKernel.tileExpandedPacked(ax, bp, bOff, kc, tile, 0, NR, false);
                                 mergeTile(tile, validRows, validCols, c, cOff, n, add);
                             }
                         }
