@@ -96,7 +96,7 @@ final class ElementwiseOps {
         return out;
     }
 
-    /** input.grad += dy; a first gradient is a copy of dy, which saves zeroing and an add pass. */
+    /** Adds dy into the gradient of input. A first gradient is a copy of dy, which saves zeroing and an add pass. */
     private static void accumulateCopy(Tensor dy, Var input) {
         if (!input.requiresGrad()) {
             return;
