@@ -3,6 +3,8 @@ package org.gkd4j.tensor.autograd;
 import static org.gkd4j.tensor.autograd.Ops.finishGrad;
 import static org.gkd4j.tensor.autograd.Ops.gradTarget;
 import static org.gkd4j.tensor.autograd.Ops.output;
+import static org.gkd4j.tensor.autograd.Ops.overwrittenGradTarget;
+import static org.gkd4j.tensor.autograd.Ops.overwrittenOutput;
 import static org.gkd4j.tensor.autograd.Ops.requireNonNull;
 import static org.gkd4j.tensor.autograd.Ops.requireSameShape;
 
@@ -48,13 +50,14 @@ final class ActivationOps {
     /** gate, up: same shape → silu(gate) ⊙ up. */
     static Var swiglu(Var gate, Var up) {
         requireSameShape("swiglu", gate, up);
-        Tensor y = output(gate.value().shape());
+        // the kernel writes every element of y, and the backward kernel every element of dgate and dup
+        Tensor y = overwrittenOutput(gate.value().shape());
         Kernels.swiglu(gate.value(), up.value(), y);
         Var out = Var.result(y, Tape.needsGrad(gate, up));
         if (out.requiresGrad()) {
             Tape.record(out, () -> {
-                Tensor dgate = gradTarget(gate);
-                Tensor dup = gradTarget(up);
+                Tensor dgate = overwrittenGradTarget(gate);
+                Tensor dup = overwrittenGradTarget(up);
                 Kernels.swigluBackward(gate.value(), up.value(), out.grad(), dgate, dup);
                 finishGrad(gate, dgate);
                 finishGrad(up, dup);

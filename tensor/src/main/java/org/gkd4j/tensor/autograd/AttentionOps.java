@@ -1,6 +1,7 @@
 package org.gkd4j.tensor.autograd;
 
 import static org.gkd4j.tensor.autograd.Ops.finishGrad;
+import static org.gkd4j.tensor.autograd.Ops.overwrittenGradTarget;
 import static org.gkd4j.tensor.autograd.Ops.requireNonNull;
 import static org.gkd4j.tensor.autograd.Ops.requireRank;
 
@@ -67,16 +68,5 @@ final class AttentionOps {
             });
         }
         return out;
-    }
-
-    /**
-     * Like {@link Ops#gradTarget}, for a backward kernel that overwrites every element: a temporary needs no
-     * zeroing.
-     */
-    private static Tensor overwrittenGradTarget(Var input) {
-        if (input.requiresGrad() && input.grad() == null) {
-            return input.gradOrZeros();
-        }
-        return Workspace.uninitialized(input.value().shape());
     }
 }

@@ -3,6 +3,7 @@ package org.gkd4j.tensor.autograd;
 import static org.gkd4j.tensor.autograd.Ops.finishGrad;
 import static org.gkd4j.tensor.autograd.Ops.gradTarget;
 import static org.gkd4j.tensor.autograd.Ops.output;
+import static org.gkd4j.tensor.autograd.Ops.overwrittenOutput;
 import static org.gkd4j.tensor.autograd.Ops.requireNonNull;
 import static org.gkd4j.tensor.autograd.Ops.requireSameShape;
 
@@ -18,17 +19,13 @@ final class ElementwiseOps {
     /** a + b; da += dy, db += dy. */
     static Var add(Var a, Var b) {
         requireSameShape("add", a, b);
-        Tensor y = output(a.value().shape());
+        Tensor y = overwrittenOutput(a.value().shape());
         Kernels.add(a.value(), b.value(), y);
         Var out = Var.result(y, Tape.needsGrad(a, b));
         if (out.requiresGrad()) {
             Tape.record(out, () -> {
-                if (a.requiresGrad()) {
-                    Kernels.axpy(1f, out.grad(), a.gradOrZeros());
-                }
-                if (b.requiresGrad()) {
-                    Kernels.axpy(1f, out.grad(), b.gradOrZeros());
-                }
+                accumulateCopy(out.grad(), a);
+                accumulateCopy(out.grad(), b);
             });
         }
         return out;
@@ -94,8 +91,20 @@ final class ElementwiseOps {
         Tensor y = x.value().reshape(shape);
         Var out = Var.result(y, Tape.needsGrad(x));
         if (out.requiresGrad()) {
-            Tape.record(out, () -> Kernels.axpy(1f, out.grad(), x.gradOrZeros()));
+            Tape.record(out, () -> accumulateCopy(out.grad().reshape(x.value().shape()), x));
         }
         return out;
+    }
+
+    /** Adds dy into the gradient of input. A first gradient is a copy of dy, which saves zeroing and an add pass. */
+    private static void accumulateCopy(Tensor dy, Var input) {
+        if (!input.requiresGrad()) {
+            return;
+        }
+        if (input.grad() == null) {
+            input.gradForOverwrite().copyFrom(dy);
+        } else {
+            Kernels.axpy(1f, dy, input.grad());
+        }
     }
 }

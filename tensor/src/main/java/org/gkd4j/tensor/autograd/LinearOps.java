@@ -1,6 +1,7 @@
 package org.gkd4j.tensor.autograd;
 
 import static org.gkd4j.tensor.autograd.Ops.output;
+import static org.gkd4j.tensor.autograd.Ops.overwrittenOutput;
 import static org.gkd4j.tensor.autograd.Ops.requireNonNull;
 import static org.gkd4j.tensor.autograd.Ops.requireRank;
 import static org.gkd4j.tensor.autograd.Ops.withLastDim;
@@ -46,14 +47,18 @@ final class LinearOps {
         }
         int rows = x.value().rows();
         Tensor x2 = x.value().reshape(rows, c);
-        Tensor y = output(withLastDim(x.value().shape(), o));
+        // the matmul overwrites every element of y
+        Tensor y = overwrittenOutput(withLastDim(x.value().shape(), o));
         Kernels.matmul(x2, weight.value(), y.reshape(rows, o), false, true, false);
         Var out = Var.result(y, Tape.needsGrad(x, weight));
         if (out.requiresGrad()) {
             Tape.record(out, () -> {
                 Tensor dy = out.grad().reshape(rows, o);
                 if (x.requiresGrad()) {
-                    Kernels.matmul(dy, weight.value(), x.gradOrZeros().reshape(rows, c), false, false, true);
+                    // a first gradient is written, not accumulated into zeros
+                    boolean first = x.grad() == null;
+                    Tensor dx = first ? x.gradForOverwrite() : x.grad();
+                    Kernels.matmul(dy, weight.value(), dx.reshape(rows, c), false, false, !first);
                 }
                 if (weight.requiresGrad()) {
                     Kernels.matmul(dy, x2, weight.gradOrZeros(), true, false, true);
@@ -70,7 +75,8 @@ final class LinearOps {
             throw new IllegalArgumentException("embedding: ids is null");
         }
         int[] saved = ids.clone();
-        Tensor y = output(saved.length, table.value().dim(1));
+        // every row is copied from the table
+        Tensor y = overwrittenOutput(saved.length, table.value().dim(1));
         Kernels.embedding(table.value(), saved, y);
         Var out = Var.result(y, Tape.needsGrad(table));
         if (out.requiresGrad()) {

@@ -4,6 +4,8 @@ import static org.gkd4j.tensor.autograd.Ops.accumulator;
 import static org.gkd4j.tensor.autograd.Ops.finishGrad;
 import static org.gkd4j.tensor.autograd.Ops.gradTarget;
 import static org.gkd4j.tensor.autograd.Ops.output;
+import static org.gkd4j.tensor.autograd.Ops.overwrittenGradTarget;
+import static org.gkd4j.tensor.autograd.Ops.overwrittenOutput;
 import static org.gkd4j.tensor.autograd.Ops.requireNonNull;
 
 import org.gkd4j.tensor.Tensor;
@@ -19,13 +21,14 @@ final class NormOps {
     static Var rmsNorm(Var x, Var weight, float eps) {
         requireNonNull("rmsNorm", "x", x);
         requireNonNull("rmsNorm", "weight", weight);
-        Tensor y = output(x.value().shape());
-        Tensor invRms = output(x.value().rows());
+        // the kernel writes every element of y and invRms
+        Tensor y = overwrittenOutput(x.value().shape());
+        Tensor invRms = overwrittenOutput(x.value().rows());
         Kernels.rmsNorm(x.value(), weight.value(), eps, y, invRms);
         Var out = Var.result(y, Tape.needsGrad(x, weight));
         if (out.requiresGrad()) {
             Tape.record(out, () -> {
-                Tensor dx = gradTarget(x);
+                Tensor dx = overwrittenGradTarget(x);
                 Kernels.rmsNormBackward(x.value(), weight.value(), invRms, out.grad(), dx, accumulator(weight));
                 finishGrad(x, dx);
             });

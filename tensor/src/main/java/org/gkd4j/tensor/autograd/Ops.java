@@ -143,6 +143,22 @@ public final class Ops {
         return output(input.value().shape());
     }
 
+    /**
+     * Like {@link #gradTarget}, for a backward kernel that overwrites every element: neither the fresh gradient
+     * nor the temporary needs zeroing.
+     */
+    static Tensor overwrittenGradTarget(Var input) {
+        if (input.requiresGrad() && input.grad() == null) {
+            return input.gradForOverwrite();
+        }
+        return Workspace.uninitialized(input.value().shape());
+    }
+
+    /** Returns an output tensor with undefined contents, for an op whose kernel writes every element. */
+    static Tensor overwrittenOutput(int... shape) {
+        return Workspace.uninitialized(shape);
+    }
+
     /** Adds the temporary from {@link #gradTarget} into the gradient of {@code input} when one was used. */
     static void finishGrad(Var input, Tensor target) {
         if (input.requiresGrad() && target != input.grad()) {

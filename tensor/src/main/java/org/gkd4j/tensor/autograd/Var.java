@@ -81,6 +81,18 @@ public final class Var {
         return grad;
     }
 
+    /**
+     * Returns the gradient for a backward step that overwrites every element: allocated without zeroing (from the
+     * active {@link Workspace} for an op result) while it does not exist yet, since writing then equals
+     * accumulating into zeros. Callers must check {@code grad() == null} first and write the whole tensor.
+     */
+    Tensor gradForOverwrite() {
+        if (grad == null) {
+            grad = leaf ? Tensor.zeros(value.shape()) : Workspace.uninitialized(value.shape());
+        }
+        return grad;
+    }
+
     public void zeroGrad() {
         if (grad != null) {
             grad.fill(0f);
