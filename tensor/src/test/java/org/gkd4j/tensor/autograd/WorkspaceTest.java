@@ -9,7 +9,7 @@ import java.util.Random;
 import org.gkd4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
-/** Workspace arrays without zeroing, and attention outputs that use them. */
+/** Workspace arrays without zeroing, and the op outputs and gradients that use them. */
 class WorkspaceTest {
 
     @Test
@@ -69,6 +69,45 @@ class WorkspaceTest {
         }
         try (Workspace.Scope ignored = workspace.step()) {
             float[][] actual = ropeAttention(1f);
+            for (int i = 0; i < expected.length; i++) {
+                assertArrayEquals(expected[i], actual[i], "result " + i);
+            }
+        }
+    }
+
+    /**
+     * Runs a transformer-like block on N=6 rows, C=5, hidden 7, vocab 9: embedding, rmsNorm, linear, reshape,
+     * swiglu, linear and a residual add, and returns {out, dtable, dnorm, dup, dgate, ddown}. Every op output and
+     * first gradient here is written without zeroing, so stale values left in the pool would show.
+     */
+    private static float[][] block(float inputScale) {
+        Random random = new Random(11);
+        Var table = Var.parameter("table", randomTensor(random, inputScale, 9, 5));
+        Var norm = Var.parameter("norm", randomTensor(random, inputScale, 5));
+        Var up = Var.parameter("up", randomTensor(random, inputScale, 7, 5));
+        Var gate = Var.parameter("gate", randomTensor(random, inputScale, 7, 5));
+        Var down = Var.parameter("down", randomTensor(random, inputScale, 5, 7));
+        int[] ids = {3, 0, 8, 3, 5, 1};
+        Var x = Ops.embedding(table, ids);
+        Var h = Ops.reshape(Ops.rmsNorm(x, norm, 1e-5f), 2, 3, 5);
+        Var gated = Ops.swiglu(Ops.linear(h, gate), Ops.linear(h, up));
+        Var out = Ops.add(x, Ops.reshape(Ops.linear(gated, down), 6, 5));
+        Var loss = Ops.sum(Ops.mul(out, out));
+        loss.backward();
+        return new float[][] {out.value().data().clone(), table.grad().data().clone(), norm.grad().data().clone(),
+                up.grad().data().clone(), gate.grad().data().clone(), down.grad().data().clone()};
+    }
+
+    @Test
+    void blockOnStaleArraysMatchesHeap() {
+        float[][] expected = block(1f);
+        Workspace workspace = new Workspace();
+        try (Workspace.Scope ignored = workspace.step()) {
+            // fills the pooled arrays with other values
+            block(3f);
+        }
+        try (Workspace.Scope ignored = workspace.step()) {
+            float[][] actual = block(1f);
             for (int i = 0; i < expected.length; i++) {
                 assertArrayEquals(expected[i], actual[i], "result " + i);
             }
