@@ -90,7 +90,8 @@ class DistillCommandTest {
         Main.execute("distill", "--help");
         String help = outBytes.toString(StandardCharsets.UTF_8);
         assertTrue(help.contains("--reward-weight=W"), help);
-        assertTrue(help.contains("--steps=N") && help.contains("(default 150)"), help);
+        assertTrue(help.contains("--steps=N"), help);
+        assertTrue(help.contains("(default 150)"), help);
     }
 
     @Test

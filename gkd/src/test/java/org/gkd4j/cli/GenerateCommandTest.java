@@ -80,8 +80,8 @@ class GenerateCommandTest {
     void maxNewTokensBeyondContextIsRejected() {
         Result result = run("generate", "--max-new-tokens", "5000");
         assertEquals(Main.EXIT_USAGE, result.exitCode(), result.err());
-        assertTrue(result.err().contains("--max-new-tokens is 5000") && result.err().contains("context length is 512"),
-                result.err());
+        assertTrue(result.err().contains("--max-new-tokens is 5000"), result.err());
+        assertTrue(result.err().contains("context length is 512"), result.err());
     }
 
     @Test

@@ -109,7 +109,8 @@ class RunDirectoryTest {
         GenerateCommandTest.Result result = GenerateCommandTest.run("distill", "--resume", run.toString(),
                 "--steps", "5");
         assertEquals(Main.EXIT_USAGE, result.exitCode(), result.err());
-        assertTrue(result.err().contains("--steps is 5") && result.err().contains("started with 2"), result.err());
+        assertTrue(result.err().contains("--steps is 5"), result.err());
+        assertTrue(result.err().contains("started with 2"), result.err());
     }
 
     @Test

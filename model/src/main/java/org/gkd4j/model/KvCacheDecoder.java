@@ -186,7 +186,7 @@ public final class KvCacheDecoder implements AutoCloseable {
 
     /**
      * Runs {@code rows} rows and writes the logits of row r into {@code logits[logitIndex[r]·V ..]} when
-     * logitIndex[r] ≥ 0 (rows whose logits nobody needs, such as the inside of a prompt, skip the head).
+     * logitIndex[r] ≥ 0 (rows whose logits no caller needs, such as the inside of a prompt, skip the head).
      * tokens, slots, positions, logitIndex: [rows]; logits: [?, V].
      */
     public void forward(int rows, int[] tokens, int[] slotOf, int[] positions, int[] logitIndex, float[] logits) {

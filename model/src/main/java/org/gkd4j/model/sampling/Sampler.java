@@ -173,7 +173,7 @@ public final class Sampler {
         return token;
     }
 
-    /** Quickselect: reorders a[lo..hi] so that a[nth] holds the value it would have sorted, smaller ones before. */
+    /** Quickselect: reorders a[lo..hi] so that a[nth] contains the value it would have sorted, smaller ones before. */
     private static void select(long[] a, int lo, int hi, int nth) {
         while (lo < hi) {
             long pivot = a[(lo + hi) >>> 1];

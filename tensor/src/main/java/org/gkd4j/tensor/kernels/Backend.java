@@ -11,8 +11,9 @@ import org.gkd4j.tensor.Tensor;
  *
  * <p>Callers go through {@link Kernels}, which validates every shape and index and names the op in its message;
  * implementations may assume valid input. "Along the last axis" means each row of the tensor seen as
- * [N, dim(-1)]. Outputs may not alias inputs unless a method says so. Backward kernels whose names end in
- * {@code Backward} accumulate ({@code +=}) into parameter gradients and overwrite input gradients unless stated.
+ * [N, dim(-1)]. Outputs may not alias inputs unless a method's documentation allows it. Backward kernels whose
+ * names end in {@code Backward} accumulate ({@code +=}) into parameter gradients and overwrite input gradients
+ * unless stated.
  *
  * <p>The Vector API implementation is the default; {@link ScalarBackend} is the plain reference that defines
  * each kernel. An accelerator backend (TornadoVM) can extend the scalar one and replace kernels one at a time.

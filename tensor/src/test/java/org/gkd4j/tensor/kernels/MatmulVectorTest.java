@@ -1,6 +1,7 @@
 package org.gkd4j.tensor.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
@@ -206,7 +207,8 @@ class MatmulVectorTest {
             MatmulReference.matmul(a, b, expected, false, false, false);
             VectorMatmul.matmul(a, b, c, false, false, false);
             assertClose(expected, c, 30);
-            assertTrue(cData[0] == 0f && cData[4] == 0f, "floats before the view of c stay untouched");
+            assertEquals(0f, cData[0], "floats before the view of c stay untouched");
+            assertEquals(0f, cData[4], "floats before the view of c stay untouched");
         }
     }
 
