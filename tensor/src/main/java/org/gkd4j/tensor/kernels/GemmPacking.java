@@ -95,13 +95,13 @@ final class GemmPacking {
 
     /**
      * Packs B k range [p0, p0 + kc) and columns [col0, col0 + cols) as ceil(cols / NR) panels of [kc][NR], panel q at
-     * {@code out[q·kc·NR]}. B is [k, n] stored at bBase, or [n, k] when transB.
+     * {@code out[outOff + q·kc·NR]}. B is [k, n] stored at bBase, or [n, k] when transB.
      */
     static void packB(float[] b, int bBase, int k, int n, boolean transB,
-                      int p0, int kc, int col0, int cols, float[] out) {
+                      int p0, int kc, int col0, int cols, float[] out, int outOff) {
         for (int q0 = 0; q0 < cols; q0 += NR) {
             int valid = Math.min(NR, cols - q0);
-            int panel = (q0 / NR) * kc * NR;
+            int panel = outOff + (q0 / NR) * kc * NR;
             if (transB) {
                 // B(p, j) = b[j·k + p]: each column is contiguous along k and lands NR apart
                 for (int jj = 0; jj < valid; jj++) {

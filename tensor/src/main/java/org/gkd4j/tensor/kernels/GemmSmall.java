@@ -57,7 +57,7 @@ final class GemmSmall {
             int stride = n;
             if (validCols < NR) {
                 panel = scratch.packedB(k * NR);
-                GemmPacking.packB(b, bBase, k, n, false, 0, k, col, validCols, panel);
+                GemmPacking.packB(b, bBase, k, n, false, 0, k, col, validCols, panel, 0);
                 panelOff = 0;
                 stride = NR;
             }

@@ -51,7 +51,7 @@ public final class VectorMatmul {
     /** Work below this many flops per thread is not worth waking another thread for. */
     static final long MIN_FLOPS_PER_THREAD = 1L << 20;
 
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     /** Scratch for {@link GemmSmall}, separate so a small product never shares buffers with a blocked one. */
     static final ThreadLocal<Scratch> SCRATCH_FOR_SMALL = ThreadLocal.withInitial(Scratch::new);
 
@@ -77,24 +77,22 @@ public final class VectorMatmul {
             return;
         }
 
-        // tasks: whole batches when there are enough of them, else row ranges (in MR strips) of each batch
+        // whole batches per thread when there are enough of them, else the threads share each product
         int strips = (m + MR - 1) / MR;
-        int threads = Parallel.threads();
         long flops = 2L * m * n * k * batches;
-        int useful = (int) Math.max(1, Math.min(threads, flops / MIN_FLOPS_PER_THREAD));
-        int rowParts = batches >= useful ? 1 : Math.min(strips, (useful + batches - 1) / batches);
-        int tasks = batches * rowParts;
-        Parallel.forEach(tasks, task -> {
-            int bt = task / rowParts;
-            int part = task % rowParts;
-            int firstRow = Parallel.partStart(part, rowParts, strips) * MR;
-            int endRow = Math.min(m, Parallel.partStart(part + 1, rowParts, strips) * MR);
-            if (firstRow < endRow) {
-                blocked(ad, a.offset() + bt * m * k, bd, b.offset() + (sharedB ? 0 : bt * k * n),
-                        cd, c.offset() + bt * m * n, m, n, k, transA, transB, accumulate, firstRow, endRow,
-                        KO_MAX, KC_MAX, B_BLOCK_FLOATS);
-            }
-        });
+        int useful = (int) Math.max(1, Math.min(Parallel.threads(), flops / MIN_FLOPS_PER_THREAD));
+        if (batches >= useful) {
+            Parallel.forEach(batches, bt -> blocked(ad, a.offset() + bt * m * k, bd,
+                    b.offset() + (sharedB ? 0 : bt * k * n), cd, c.offset() + bt * m * n, m, n, k,
+                    transA, transB, accumulate, 0, m, KO_MAX, KC_MAX, B_BLOCK_FLOATS));
+            return;
+        }
+        int participants = Math.min(useful, strips);
+        for (int bt = 0; bt < batches; bt++) {
+            GemmCooperative.matmul(ad, a.offset() + bt * m * k, bd, b.offset() + (sharedB ? 0 : bt * k * n),
+                    cd, c.offset() + bt * m * n, m, n, k, transA, transB, accumulate, participants,
+                    KO_MAX, KC_MAX, B_BLOCK_FLOATS);
+        }
     }
 
     /**
@@ -105,11 +103,10 @@ public final class VectorMatmul {
                         boolean transA, boolean transB, boolean accumulate, int firstRow, int endRow,
                         int koMax, int kcMax, int bBlockFloats) {
         // K is cut into equal packed blocks, and each packed block into equal sub-blocks, so no block is short
-        int rows = endRow - firstRow;
         int koNominal = evenSplit(k, koMax);
         int kcNominal = evenSplit(koNominal, kcMax);
-        int ncMax = Math.max(NR, bBlockFloats / koNominal / NR * NR);
-        int rowPanels = (rows + MR - 1) / MR;
+        int ncMax = columnBlock(koNominal, bBlockFloats);
+        int rowPanels = (endRow - firstRow + MR - 1) / MR;
         Scratch scratch = SCRATCH.get();
         float[] bp = scratch.packedB(koNominal * ((Math.min(ncMax, n) + NR - 1) / NR) * NR);
         float[] tile = scratch.tile;
@@ -117,42 +114,56 @@ public final class VectorMatmul {
 
         for (int po = 0; po < k; po += koNominal) {
             int ko = Math.min(koNominal, k - po);
-
             for (int col0 = 0; col0 < n; col0 += ncMax) {
                 int cols = Math.min(ncMax, n - col0);
-                GemmPacking.packB(b, bBase, k, n, transB, po, ko, col0, cols, bp);
-
+                GemmPacking.packB(b, bBase, k, n, transB, po, ko, col0, cols, bp, 0);
                 for (int r = 0; r < rowPanels; r++) {
                     int row = firstRow + r * MR;
-                    int validRows = Math.min(MR, endRow - row);
+                    computeStrip(a, aBase, m, k, transA, row, Math.min(MR, endRow - row), bp, po, ko, kcNominal,
+                            c, cBase, n, col0, cols, accumulate, ax, tile);
+                }
+            }
+        }
+    }
 
-                    // per k sub-block: expand the A micro-panel (kept in L1), then sweep it across the B block
-                    for (int pc = 0; pc < ko; pc += kcNominal) {
-                        int kc = Math.min(kcNominal, ko - pc);
-                        boolean add = accumulate || po + pc > 0;
-                        GemmPacking.expandA(a, aBase, m, k, transA, row, validRows, po + pc, kc, ax);
-                        int q = 0;
-                        if (WIDE_TILE && validRows == MR) {
-                            // pairs of full micro-panels take the 6 × 4-vector tile
-                            for (; (q + 2) * NR <= cols; q += 2) {
-                                int bOff = q * ko * NR + pc * NR;
-                                GemmMicroKernel.tileExpandedWide(ax, bp, bOff, bOff + ko * NR, NR, kc,
-                                        c, cBase + row * n + col0 + q * NR, n, add);
-                            }
-                        }
-                        for (; q * NR < cols; q++) {
-                            int col = col0 + q * NR;
-                            int validCols = Math.min(NR, n - col);
-                            int bOff = q * ko * NR + pc * NR;
-                            int cOff = cBase + row * n + col;
-                            if (validRows == MR && validCols == NR) {
-                                GemmMicroKernel.tileExpandedPacked(ax, bp, bOff, kc, c, cOff, n, add);
-                            } else {
-                                GemmMicroKernel.tileExpandedPacked(ax, bp, bOff, kc, tile, 0, NR, false);
-                                mergeTile(tile, validRows, validCols, c, cOff, n, add);
-                            }
-                        }
-                    }
+    /** Returns the width of a column block of B: as many NR-wide micro-panels as fit bBlockFloats at ko rows. */
+    static int columnBlock(int koNominal, int bBlockFloats) {
+        return Math.max(NR, bBlockFloats / koNominal / NR * NR);
+    }
+
+    /**
+     * Adds the product of one MR-row strip of A (rows [row, row + validRows), k range [po, po + ko)) and a packed B
+     * block (ko rows, columns [col0, col0 + cols)) to c; the first k block overwrites c unless accumulating. Every
+     * element of c sees the same operations in the same order whichever thread calls this, which keeps results
+     * bitwise independent of the thread count.
+     */
+    static void computeStrip(float[] a, int aBase, int m, int k, boolean transA, int row, int validRows,
+                             float[] bp, int po, int ko, int kcNominal, float[] c, int cBase, int n,
+                             int col0, int cols, boolean accumulate, float[] ax, float[] tile) {
+        // per k sub-block: expand the A micro-panel (kept in L1), then sweep it across the B block
+        for (int pc = 0; pc < ko; pc += kcNominal) {
+            int kc = Math.min(kcNominal, ko - pc);
+            boolean add = accumulate || po + pc > 0;
+            GemmPacking.expandA(a, aBase, m, k, transA, row, validRows, po + pc, kc, ax);
+            int q = 0;
+            if (WIDE_TILE && validRows == MR) {
+                // pairs of full micro-panels take the 6 × 4-vector tile
+                for (; (q + 2) * NR <= cols; q += 2) {
+                    int bOff = q * ko * NR + pc * NR;
+                    GemmMicroKernel.tileExpandedWide(ax, bp, bOff, bOff + ko * NR, NR, kc,
+                            c, cBase + row * n + col0 + q * NR, n, add);
+                }
+            }
+            for (; q * NR < cols; q++) {
+                int col = col0 + q * NR;
+                int validCols = Math.min(NR, n - col);
+                int bOff = q * ko * NR + pc * NR;
+                int cOff = cBase + row * n + col;
+                if (validRows == MR && validCols == NR) {
+                    GemmMicroKernel.tileExpandedPacked(ax, bp, bOff, kc, c, cOff, n, add);
+                } else {
+                    GemmMicroKernel.tileExpandedPacked(ax, bp, bOff, kc, tile, 0, NR, false);
+                    mergeTile(tile, validRows, validCols, c, cOff, n, add);
                 }
             }
         }
@@ -184,6 +195,7 @@ public final class VectorMatmul {
         final float[] tile = new float[MR * NR];
         private float[] packedB = new float[0];
         private float[] expandedA = new float[0];
+        private final float[][] sharedPackedB = {new float[0], new float[0]};
 
         float[] expandedA(int floats) {
             if (expandedA.length < floats) {
@@ -197,6 +209,14 @@ public final class VectorMatmul {
                 packedB = new float[floats];
             }
             return packedB;
+        }
+
+        /** Returns one of two B buffers that a {@link GemmCooperative} call started on this thread shares out. */
+        float[] sharedPackedB(int index, int floats) {
+            if (sharedPackedB[index].length < floats) {
+                sharedPackedB[index] = new float[floats];
+            }
+            return sharedPackedB[index];
         }
     }
 }
