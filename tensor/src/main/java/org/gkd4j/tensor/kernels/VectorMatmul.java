@@ -198,8 +198,8 @@ public final class VectorMatmul {
         private final float[][] sharedPackedB = {new float[0], new float[0]};
 
         float[] expandedA(int floats) {
-            if (expandedA.length < floats) {
-                expandedA = new float[floats];
+            if (expandedA.length < floats + 1) {
+                expandedA = new float[floats + 1];
             }
             return expandedA;
         }
