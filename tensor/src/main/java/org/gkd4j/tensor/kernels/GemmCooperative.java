@@ -143,8 +143,7 @@ final class GemmCooperative {
 
         private void runBlocks(int p) {
             VectorMatmul.Scratch scratch = VectorMatmul.SCRATCH.get();
-            float[] ax = scratch.expandedA(MR * kcNominal * LANES);
-            float[] tile = scratch.tile;
+            scratch.expandedA(MR * kcNominal * LANES);
             for (int t = 0; t < blocks; t++) {
                 int po = t / columnBlocks * koNominal;
                 int ko = Math.min(koNominal, k - po);
@@ -176,7 +175,7 @@ final class GemmCooperative {
                     for (int s; (s = counters.getAndIncrement(next)) < end; done++) {
                         int row = s * MR;
                         VectorMatmul.computeStrip(a, aBase, m, k, transA, row, Math.min(MR, m - row), bp, po, ko,
-                                kcNominal, c, cBase, n, col0, cols, accumulate, ax, tile);
+                                kcNominal, c, cBase, n, col0, cols, accumulate, scratch);
                     }
                 }
                 counters.addAndGet(slot(t, STRIPS_DONE), done);

@@ -61,17 +61,19 @@ final class GemmPacking {
      * Writes the expanded A micro-panel that {@link GemmMicroKernel#tileExpanded} reads: A(row + ii, p0 + p) broadcast
      * to a whole vector at {@code ax[(p·MR + ii)·LANES]}, for ii in [0, MR) and p in [0, kc), with zeros for rows
      * ii ≥ validRows. It reads A where it lies (a is [m, k] at aBase, or [k, m] when transA), so the blocked path
-     * makes no compact copy of A first.
+     * makes no compact copy of A first. Returns a sum of A values read ahead to start their cache misses early;
+     * the caller stores it (see {@link VectorMatmul.Scratch#sink}) so that the JIT keeps those loads.
      */
-    static void expandA(float[] a, int aBase, int m, int k, boolean transA,
-                        int row, int validRows, int p0, int kc, float[] ax) {
+    static float expandA(float[] a, int aBase, int m, int k, boolean transA,
+                         int row, int validRows, int p0, int kc, float[] ax) {
         if (validRows == MR && transA) {
             expandFullColumns(a, aBase + p0 * m + row, m, kc, ax);
         } else if (validRows == MR) {
-            expandFullRows(a, aBase + row * k + p0, k, kc, ax);
+            return expandFullRows(a, aBase + row * k + p0, k, kc, ax);
         } else {
             expandPartialStrip(a, aBase, m, k, transA, row, validRows, p0, kc, ax);
         }
+        return 0f;
     }
 
     /*
@@ -81,8 +83,11 @@ final class GemmPacking {
      * 4096×768·768×288 A·B on one thread.
      */
 
-    /** Expands A(ii, p) = a[first + ii·k + p]: MR rows of an [M, K] matrix, each contiguous along k. */
-    private static void expandFullRows(float[] a, int first, int k, int kc, float[] ax) {
+    /**
+     * Expands A(ii, p) = a[first + ii·k + p]: MR rows of an [M, K] matrix, each contiguous along k. Returns the sum
+     * of the floats it touched first, which the caller must store somewhere so that the JIT keeps those loads.
+     */
+    private static float expandFullRows(float[] a, int first, int k, int kc, float[] ax) {
         int a0 = first;
         int a1 = a0 + k;
         int a2 = a1 + k;
@@ -96,7 +101,6 @@ final class GemmPacking {
         for (int p = 0; p < kc; p += 16) {
             touched += a[a0 + p] + a[a1 + p] + a[a2 + p] + a[a3 + p] + a[a4 + p] + a[a5 + p];
         }
-        ax[ax.length - 1] = touched;
 
         for (int p = 0; p < kc; p++) {
             int dst = p * (MR * LANES);
@@ -107,6 +111,7 @@ final class GemmPacking {
             FloatVector.broadcast(SPECIES, a[a4 + p]).intoArray(ax, dst + 4 * LANES);
             FloatVector.broadcast(SPECIES, a[a5 + p]).intoArray(ax, dst + 5 * LANES);
         }
+        return touched;
     }
 
     /** Expands A(ii, p) = a[first + p·m + ii]: MR adjacent columns of a [K, M] matrix (Aᵀ stored). */

@@ -109,8 +109,7 @@ public final class VectorMatmul {
         int rowPanels = (endRow - firstRow + MR - 1) / MR;
         Scratch scratch = SCRATCH.get();
         float[] bp = scratch.packedB(koNominal * ((Math.min(ncMax, n) + NR - 1) / NR) * NR);
-        float[] tile = scratch.tile;
-        float[] ax = scratch.expandedA(MR * kcNominal * GemmMicroKernel.LANES);
+        scratch.expandedA(MR * kcNominal * GemmMicroKernel.LANES);
 
         for (int po = 0; po < k; po += koNominal) {
             int ko = Math.min(koNominal, k - po);
@@ -120,7 +119,7 @@ public final class VectorMatmul {
                 for (int r = 0; r < rowPanels; r++) {
                     int row = firstRow + r * MR;
                     computeStrip(a, aBase, m, k, transA, row, Math.min(MR, endRow - row), bp, po, ko, kcNominal,
-                            c, cBase, n, col0, cols, accumulate, ax, tile);
+                            c, cBase, n, col0, cols, accumulate, scratch);
                 }
             }
         }
@@ -139,12 +138,17 @@ public final class VectorMatmul {
      */
     static void computeStrip(float[] a, int aBase, int m, int k, boolean transA, int row, int validRows,
                              float[] bp, int po, int ko, int kcNominal, float[] c, int cBase, int n,
-                             int col0, int cols, boolean accumulate, float[] ax, float[] tile) {
+                             int col0, int cols, boolean accumulate, Scratch scratch) {
+        float[] ax = scratch.expandedA;
+        float[] tile = scratch.tile;
+
+        float touched = 0f;
+
         // per k sub-block: expand the A micro-panel (kept in L1), then sweep it across the B block
         for (int pc = 0; pc < ko; pc += kcNominal) {
             int kc = Math.min(kcNominal, ko - pc);
             boolean add = accumulate || po + pc > 0;
-            GemmPacking.expandA(a, aBase, m, k, transA, row, validRows, po + pc, kc, ax);
+            touched += GemmPacking.expandA(a, aBase, m, k, transA, row, validRows, po + pc, kc, ax);
             int q = 0;
             if (WIDE_TILE && validRows == MR) {
                 // pairs of full micro-panels take the 6 × 4-vector tile
@@ -167,6 +171,7 @@ public final class VectorMatmul {
                 }
             }
         }
+        scratch.sink = touched;
     }
 
     /** Returns the length of the blocks when [0, length) is cut into the fewest equal blocks of at most max. */
@@ -195,11 +200,13 @@ public final class VectorMatmul {
         final float[] tile = new float[MR * NR];
         private float[] packedB = new float[0];
         private float[] expandedA = new float[0];
+        /** The sum of values read ahead to start cache misses early; stored only so that the JIT keeps the loads. */
+        float sink;
         private final float[][] sharedPackedB = {new float[0], new float[0]};
 
         float[] expandedA(int floats) {
-            if (expandedA.length < floats + 1) {
-                expandedA = new float[floats + 1];
+            if (expandedA.length < floats) {
+                expandedA = new float[floats];
             }
             return expandedA;
         }
