@@ -14,8 +14,9 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * block t every participant first claims and packs micro-panels of B into buffer t mod 2 until none are left, then
  * waits until all panels of block t are packed and all strips of block t − 1 are done. Then it takes strips from its
  * own contiguous range of rows and, once that is empty, the strips left in the other ranges. So a thread that
- * starts late or is descheduled holds up the others by at most one strip instead of a whole share. The
- * same range per thread in every block keeps a thread's rows of c in its own cache.
+ * starts late leaves no one idle, and a thread that loses its core holds up the others only at the end of a block,
+ * until it finishes the one strip it holds. The same range per thread in every block keeps a thread's rows of c in
+ * its own cache.
  *
  * <p>The wait on block t − 1 orders the writes to c, because consecutive blocks add into the same strips of c. It
  * also frees the buffer of block t − 1 for block t + 1: a participant only packs block t + 1 after computing block
@@ -23,9 +24,6 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  *
  * <p>Each strip runs {@link VectorMatmul#computeStrip}, the same operations in the same order as on one thread,
  * so c is bitwise the same for any number of participants.
- *
- * <p>Measured on the benchmark machine (2 cores of an AMD EPYC VM, AVX2): with rows split statically and every
- * thread packing all of B itself, JFR showed about 16% of the samples idle in {@link Parallel} at 2 threads.
  */
 final class GemmCooperative {
 
@@ -104,7 +102,7 @@ final class GemmCooperative {
             this.ranges = participants;
             koNominal = VectorMatmul.evenSplit(k, koMax);
             kcNominal = VectorMatmul.evenSplit(koNominal, kcMax);
-            ncMax = VectorMatmul.columnBlock(koNominal, bBlockFloats);
+            ncMax = VectorMatmul.columnBlock(n, koNominal, bBlockFloats);
             columnBlocks = (n + ncMax - 1) / ncMax;
             blocks = (k + koNominal - 1) / koNominal * columnBlocks;
             strips = (m + MR - 1) / MR;

@@ -7,17 +7,23 @@ import org.gkd4j.tensor.Tensor;
 
 /**
  * The Vector API matrix multiply c (+)= op(a)·op(b) (see {@link Backend#matmul} for shapes M, K, N and the batch
- * axis Bt): cache-blocked, register-tiled and split across {@link Parallel} by rows of c.
+ * axis Bt): cache-blocked, register-tiled and split across {@link Parallel}.
  *
  * <p>Large products follow the usual blocked-GEMM loop nest. For each k block of at most {@link #KO_MAX} and each
- * column block of B that fits in L2, a thread packs B into NR-column micro-panels. Then, for each of its MR-row
- * strips and each k sub-block of at most {@link #KC_MAX}, it expands the A micro-panel (kept in L1) and sweeps it
- * across the packed B with {@link GemmMicroKernel#tileExpanded}.
+ * column block of B that fits in L2, B is packed into NR-column micro-panels. Then, for each MR-row strip of c and
+ * each k sub-block of at most {@link #KC_MAX}, {@link #computeStrip} expands the A micro-panel (kept in L1) and
+ * sweeps it across the packed B with {@link GemmMicroKernel#tileExpandedPacked}.
  * Products with at most {@link #SMALL_M} rows (decoding, matrix·vector) take {@link GemmSmall}, which reads B in
  * place instead of packing it.
  *
- * <p>Threads own disjoint rows (or batches, or columns on the small path) of c, and each element is computed by
- * the same sequence of operations wherever it lies, so the result is bitwise the same for any thread count.
+ * <p>A batch with at least as many products as useful threads gives each thread whole products ({@link #blocked}).
+ * Otherwise the threads share each product ({@link GemmCooperative}): they pack every B block once into a shared
+ * buffer and claim MR-row strips of c at run time. Before, each thread packed all of B and owned a fixed share of
+ * the rows, so a thread that woke late or lost its core left the other idle at the end: 2 threads ran 1.5 to 1.7
+ * times one thread at most shapes of the quiet run in BENCHMARKS.md, where OpenBLAS ran close to 2 times.
+ *
+ * <p>Each element of c is computed by the same sequence of operations whichever thread computes it, so the result
+ * is bitwise the same for any thread count.
  */
 public final class VectorMatmul {
 
@@ -31,7 +37,7 @@ public final class VectorMatmul {
      * ko = 96 with 512 KiB leaves 42 tiles and expansion drops out of the profile.
      * An expanded A micro-panel is MR·kc vectors (18 KiB at kc = 96 with the 256-bit vectors of AVX2, 36 KiB with
      * AVX-512). In a single-tile loop, kc of 64 to 96 ran at 88–94 GFLOP per CPU-second and 128 to 384 at 66–74 as
-     * the panel spills out of L1 (Zen 4, JDK 25, on a loaded machine).
+     * the panel spills out of L1 (AMD EPYC VM with AVX2 and 512 KiB of L2 per core, JDK 25, on a loaded machine).
      * NOTE: these sizes were chosen on a 2-core machine loaded by other work. Whole-GEMM rates varied by ±25% between
      * identical runs there, so a sweep on a quiet machine may find better ones.
      */
@@ -105,7 +111,7 @@ public final class VectorMatmul {
         // K is cut into equal packed blocks, and each packed block into equal sub-blocks, so no block is short
         int koNominal = evenSplit(k, koMax);
         int kcNominal = evenSplit(koNominal, kcMax);
-        int ncMax = columnBlock(koNominal, bBlockFloats);
+        int ncMax = columnBlock(n, koNominal, bBlockFloats);
         int rowPanels = (endRow - firstRow + MR - 1) / MR;
         Scratch scratch = SCRATCH.get();
         float[] bp = scratch.packedB(koNominal * ((Math.min(ncMax, n) + NR - 1) / NR) * NR);
@@ -125,9 +131,16 @@ public final class VectorMatmul {
         }
     }
 
-    /** Returns the width of a column block of B: as many NR-wide micro-panels as fit bBlockFloats at ko rows. */
-    static int columnBlock(int koNominal, int bBlockFloats) {
-        return Math.max(NR, bBlockFloats / koNominal / NR * NR);
+    /**
+     * Returns the width of the column blocks of B: N cut into the fewest blocks of whole NR-wide micro-panels that
+     * fit bBlockFloats at ko rows, all of about the same width, so no block is left with only a few micro-panels to
+     * share the cost of expanding A (32000 columns in blocks of at most 1360 make 24 blocks of 1344 instead of 23
+     * full blocks and one of 720).
+     */
+    static int columnBlock(int n, int koNominal, int bBlockFloats) {
+        int maxWidth = Math.max(NR, bBlockFloats / koNominal / NR * NR);
+        int width = evenSplit(n, maxWidth);
+        return (width + NR - 1) / NR * NR;
     }
 
     /**
