@@ -11,12 +11,12 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * the threads pack each block of B once into a shared buffer, then share out the MR-row strips of c.
  *
  * <p>The blocks (k block × column block, in the order of {@link VectorMatmul#blocked}) run one after the other. For
- * block t every participant first claims and packs micro-panels of B into buffer t mod 2 until none are left, then
- * waits until all panels of block t are packed and all strips of block t − 1 are done. Then it takes strips from its
- * own contiguous range of rows and, once that is empty, the strips left in the other ranges. So a thread that
- * starts late leaves no one idle, and a thread that loses its core holds up the others only at the end of a block,
- * until it finishes the one strip it holds. The same range per thread in every block keeps a thread's rows of c in
- * its own cache.
+ * block t every participant first claims and packs micro-panels of B into buffer t mod 2 until none are left. It
+ * then waits until all panels of block t are packed and all strips of block t − 1 are done. Then it takes strips
+ * from its own contiguous range of rows and, once that is empty, the strips left in the other ranges. So a thread
+ * that starts late leaves no one idle, and a thread that loses its core holds up the others only at the end of a
+ * block, until it finishes the one strip it holds. The same range per thread in every block keeps a thread's rows
+ * of c in its own cache.
  *
  * <p>The wait on block t − 1 orders the writes to c, because consecutive blocks add into the same strips of c. It
  * also frees the buffer of block t − 1 for block t + 1: a participant only packs block t + 1 after computing block

@@ -19,8 +19,8 @@ import org.gkd4j.tensor.Tensor;
  * <p>A batch with at least as many products as useful threads gives each thread whole products ({@link #blocked}).
  * Otherwise the threads share each product ({@link GemmCooperative}): they pack every B block once into a shared
  * buffer and claim MR-row strips of c at run time. Before, each thread packed all of B and owned a fixed share of
- * the rows, so a thread that woke late or lost its core left the other idle at the end: 2 threads ran 1.5 to 1.7
- * times one thread at most shapes of the quiet run in BENCHMARKS.md, where OpenBLAS ran close to 2 times.
+ * the rows, so a thread that woke late or lost its core left the other idle at the end. In the quiet run in
+ * BENCHMARKS.md, 2 threads then ran 1.5 to 1.7 times one thread at most shapes, and OpenBLAS close to 2 times.
  *
  * <p>Each element of c is computed by the same sequence of operations whichever thread computes it, so the result
  * is bitwise the same for any thread count.
@@ -133,9 +133,9 @@ public final class VectorMatmul {
 
     /**
      * Returns the width of the column blocks of B: N cut into the fewest blocks of whole NR-wide micro-panels that
-     * fit bBlockFloats at ko rows, all of about the same width, so no block is left with only a few micro-panels to
-     * share the cost of expanding A (32000 columns in blocks of at most 1360 make 24 blocks of 1344 instead of 23
-     * full blocks and one of 720).
+     * fit bBlockFloats at ko rows, all of about the same width. So no block is left with only a few micro-panels to
+     * share the cost of expanding A: 32000 columns in blocks of at most 1360 make 24 blocks of 1344 (the last one
+     * 1088) instead of 23 full blocks and one of 720.
      */
     static int columnBlock(int n, int koNominal, int bBlockFloats) {
         int maxWidth = Math.max(NR, bBlockFloats / koNominal / NR * NR);
@@ -145,7 +145,7 @@ public final class VectorMatmul {
 
     /**
      * Adds the product of one MR-row strip of A (rows [row, row + validRows), k range [po, po + ko)) and a packed B
-     * block (ko rows, columns [col0, col0 + cols)) to c; the first k block overwrites c unless accumulating. Every
+     * block (ko rows, columns [col0, col0 + cols)) to c. The first k block overwrites c unless accumulating. Every
      * element of c sees the same operations in the same order whichever thread calls this, which keeps results
      * bitwise independent of the thread count.
      */

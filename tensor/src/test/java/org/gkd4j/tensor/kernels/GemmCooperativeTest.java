@@ -1,6 +1,7 @@
 package org.gkd4j.tensor.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
@@ -72,6 +73,21 @@ class GemmCooperativeTest {
                 false, 2, 32, 16, 2 * 1024));
         assertArrayEquals(expected, results[0], "task 0");
         assertArrayEquals(expected, results[1], "task 1");
+    }
+
+    @Test
+    void cooperativeFailureReachesCaller() {
+        // b is 5 floats short, so packing its last micro-panel fails; the other participant must stop waiting
+        Random random = new Random(25);
+        int m = 40;
+        int n = 50;
+        int k = 30;
+        float[] a = randomArray(random, m * k);
+        float[] b = randomArray(random, k * n - 5);
+        float[] c = new float[m * n];
+        Parallel.setThreads(2);
+        assertThrows(ArrayIndexOutOfBoundsException.class, () -> GemmCooperative.matmul(a, 0, b, 0, c, 0, m, n, k,
+                false, false, false, 2, 32, 16, 2 * 1024));
     }
 
     /**
