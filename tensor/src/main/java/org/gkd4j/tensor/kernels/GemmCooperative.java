@@ -100,8 +100,8 @@ final class GemmCooperative {
             this.transB = transB;
             this.accumulate = accumulate;
             this.ranges = participants;
-            koNominal = VectorMatmul.evenSplit(k, koMax);
-            kcNominal = VectorMatmul.evenSplit(koNominal, kcMax);
+            kcNominal = VectorMatmul.kSubBlock(k, n, koMax, kcMax, bBlockFloats);
+            koNominal = VectorMatmul.kBlock(k, n, kcNominal, koMax, bBlockFloats);
             ncMax = VectorMatmul.columnBlock(n, koNominal, bBlockFloats);
             columnBlocks = (n + ncMax - 1) / ncMax;
             blocks = (k + koNominal - 1) / koNominal * columnBlocks;

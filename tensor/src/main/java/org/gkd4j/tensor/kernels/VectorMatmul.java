@@ -35,6 +35,11 @@ public final class VectorMatmul {
      * block of B must span many NR-wide tiles: with B_BLOCK_FLOATS / (ko·NR) tiles per expansion, ko = 384 and a
      * 256 KiB block left 7 tiles and spent about 17% of the samples in expansion (JFR, 4096×288·288×768), while
      * ko = 96 with 512 KiB leaves 42 tiles and expansion drops out of the profile.
+     * Each k block is one more pass of read, add and write over the whole of c, so when a B block of KO_MAX rows
+     * holds all of N with room to spare, the k block grows up to 4·KO_MAX rows (see kBlockLimit): 4096×768·768×288
+     * then makes 2 passes over its 4.7 MB c instead of 8. In interleaved runs on the loaded benchmark machine, that
+     * shape ran 1.04 to 1.17 times as fast on 2 threads (medians of three sittings of 14–16 pairs) and 0.88 to 1.13
+     * times on one thread, within the noise there.
      * An expanded A micro-panel is MR·kc vectors (18 KiB at kc = 96 with the 256-bit vectors of AVX2, 36 KiB with
      * AVX-512). In a single-tile loop, kc of 64 to 96 ran at 88–94 GFLOP per CPU-second and 128 to 384 at 66–74 as
      * the panel spills out of L1 (AMD EPYC VM with AVX2 and 512 KiB of L2 per core, JDK 25, on a loaded machine).
@@ -108,9 +113,9 @@ public final class VectorMatmul {
     static void blocked(float[] a, int aBase, float[] b, int bBase, float[] c, int cBase, int m, int n, int k,
                         boolean transA, boolean transB, boolean accumulate, int firstRow, int endRow,
                         int koMax, int kcMax, int bBlockFloats) {
-        // K is cut into equal packed blocks, and each packed block into equal sub-blocks, so no block is short
-        int koNominal = evenSplit(k, koMax);
-        int kcNominal = evenSplit(koNominal, kcMax);
+        // K is cut into equal sub-blocks, so none is short, and a packed k block is a whole number of them
+        int kcNominal = kSubBlock(k, n, koMax, kcMax, bBlockFloats);
+        int koNominal = kBlock(k, n, kcNominal, koMax, bBlockFloats);
         int ncMax = columnBlock(n, koNominal, bBlockFloats);
         int rowPanels = (endRow - firstRow + MR - 1) / MR;
         Scratch scratch = SCRATCH.get();
@@ -129,6 +134,29 @@ public final class VectorMatmul {
                 }
             }
         }
+    }
+
+    /** Returns the length of the k sub-blocks: K cut into the fewest equal pieces within kcMax and kBlockLimit. */
+    static int kSubBlock(int k, int n, int koMax, int kcMax, int bBlockFloats) {
+        return evenSplit(k, Math.min(kcMax, kBlockLimit(n, koMax, bBlockFloats)));
+    }
+
+    /**
+     * Returns the length of the packed k blocks: as many whole sub-blocks as the k block limit allows, at least one,
+     * and at most K. Sub-block boundaries therefore lie at the same k whatever the k block length.
+     */
+    static int kBlock(int k, int n, int kcNominal, int koMax, int bBlockFloats) {
+        int limit = kBlockLimit(n, koMax, bBlockFloats);
+        return Math.min(k, kcNominal * Math.max(1, limit / kcNominal));
+    }
+
+    /**
+     * Returns the max length of a k block: as many rows of all N columns of B as fit bBlockFloats, kept between
+     * koMax and 4·koMax.
+     */
+    static int kBlockLimit(int n, int koMax, int bBlockFloats) {
+        int paddedColumns = (n + NR - 1) / NR * NR;
+        return Math.max(koMax, Math.min(bBlockFloats / paddedColumns, 4 * koMax));
     }
 
     /**

@@ -236,6 +236,33 @@ class MatmulVectorTest {
         }
     }
 
+    @Test
+    void blockSizesKeepSubBlocksAndGrowKBlocks() {
+        // by hand with koMax = kcMax = 96 and a B block of 128 Ki floats, for NR = 16 (AVX2) and NR = 32 (AVX-512)
+        int nr = GemmMicroKernel.NR;
+        int block = 128 * 1024;
+
+        // N = 288: 131072 / 288 = 455 rows fit, capped at 4 · 96 = 384, so K = 768 takes 2 blocks of 4 sub-blocks
+        assertEquals(384, VectorMatmul.kBlockLimit(288, 96, block));
+        assertEquals(96, VectorMatmul.kSubBlock(768, 288, 96, 96, block));
+        assertEquals(384, VectorMatmul.kBlock(768, 288, 96, 96, block));
+
+        // N = 1024: 128 rows fit, less than two sub-blocks of 94 (K = 1024 cut into 11), so one sub-block per block
+        assertEquals(128, VectorMatmul.kBlockLimit(1024, 96, block));
+        assertEquals(94, VectorMatmul.kSubBlock(1024, 1024, 96, 96, block));
+        assertEquals(94, VectorMatmul.kBlock(1024, 1024, 94, 96, block));
+
+        // K = 128 in sub-blocks of 64 and one k block no longer than K
+        assertEquals(64, VectorMatmul.kSubBlock(128, 512, 96, 96, block));
+        assertEquals(128, VectorMatmul.kBlock(128, 512, 64, 96, block));
+
+        // N = 32 000 at ko = 96: at most 1360 columns (NR = 16) or 1344 (NR = 32) per block, so 24 equal blocks
+        int width = VectorMatmul.columnBlock(32000, 96, block);
+        assertEquals(0, width % nr, "whole micro-panels");
+        assertEquals(24, (32000 + width - 1) / width, "block count");
+        assertEquals(1344, width);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** Compares VectorMatmul with MatmulReference on random inputs; batches 0 means rank-2 tensors. */
