@@ -34,8 +34,12 @@ class GemmPackingTest {
                     for (int p = 0; p < kc; p++) {
                         for (int ii = 0; ii < MR; ii++) {
                             int i = row + ii;
-                            float expected = ii >= validRows ? 0f
-                                    : transA ? a[aBase + (p0 + p) * m + i] : a[aBase + i * k + p0 + p];
+                            float expected = 0f;
+                            if (ii < validRows && transA) {
+                                expected = a[aBase + (p0 + p) * m + i];
+                            } else if (ii < validRows) {
+                                expected = a[aBase + i * k + p0 + p];
+                            }
                             for (int lane = 0; lane < LANES; lane++) {
                                 assertEquals(expected, ax[(p * MR + ii) * LANES + lane], "transA " + transA
                                         + " row " + row + " p0 " + p0 + " p " + p + " ii " + ii + " lane " + lane);
@@ -69,7 +73,12 @@ class GemmPackingTest {
             for (int p = 0; p < kc; p++) {
                 for (int jj = 0; jj < NR; jj++) {
                     int j = col0 + jj;
-                    float expected = j >= n ? 0f : transB ? b[j * k + p0 + p] : b[(p0 + p) * n + j];
+                    float expected = 0f;
+                    if (j < n && transB) {
+                        expected = b[j * k + p0 + p];
+                    } else if (j < n) {
+                        expected = b[(p0 + p) * n + j];
+                    }
                     assertEquals(expected, out[outOff + p * NR + jj], "transB " + transB + " p " + p + " jj " + jj);
                 }
             }
