@@ -137,8 +137,10 @@ class DistillCommandTest {
 
     @Test
     void sftRejectsDistillOnlyOptions() {
-        for (String[] option : new String[][] {{"--lambda", "0.5"}, {"--divergence", "jsd"}, {"--seq-kd"},
-                {"--beta", "0.1"}, {"--loss-temperature", "2"}}) {
+        String[][] options = {{"--lambda", "0.5"}, {"--divergence", "jsd"}, {"--seq-kd"}, {"--beta", "0.1"},
+                {"--loss-temperature", "2"}, {"--reward", "keyword:dog"}, {"--reward-weight", "0.9"}};
+        assertEquals(TrainCommand.DISTILL_ONLY.size(), options.length, "one case per distill-only option");
+        for (String[] option : options) {
             errBytes.reset();
             String[] args = new String[option.length + 3];
             args[0] = "sft";
@@ -189,5 +191,38 @@ class DistillCommandTest {
     @Test
     void resumeWithoutRunIsRejected() {
         assertRejected(Main.execute("distill", "--resume", out().toString()), "config.json");
+    }
+
+    @Test
+    void overwriteKeepsDirectoryThatIsNotARun() throws IOException {
+        Files.createDirectories(out());
+        Path kept = Files.writeString(out().resolve("notes.txt"), "keep me");
+        assertEquals(Main.EXIT_USAGE, distill("--overwrite"), err());
+        assertTrue(err().contains("is not a gkd4j run directory (it has no config.json)"), err());
+        assertEquals("keep me", Files.readString(kept));
+    }
+
+    @Test
+    void overwriteKeepsRunDirectoryHoldingAnInput() throws IOException {
+        Files.createDirectories(out());
+        Path config = Files.writeString(out().resolve("config.json"), "{}");
+        Path data = Files.writeString(out().resolve("data.jsonl"),
+                "{\"prompt\": \"a\", \"completion\": \"b\"}\n".repeat(40));
+        assertEquals(Main.EXIT_USAGE, distill("--overwrite", "--data", data.toString()), err());
+        assertTrue(err().contains("--overwrite would delete --data " + data), err());
+        assertTrue(Files.isRegularFile(data));
+        assertEquals("{}", Files.readString(config));
+    }
+
+    @Test
+    void nonUtf8DataNamesLineAndByte() throws IOException {
+        Path data = Files.write(dir.resolve("latin1.txt"), "Tom ran.\nIt was caf\u00e9 time.\n".getBytes(
+                StandardCharsets.ISO_8859_1));
+        assertRejected(distill("--data", data.toString()), "line 2", "byte 0xe9", "not valid UTF-8");
+    }
+
+    @Test
+    void invalidPromptSplitNamesOption() {
+        assertRejected(distill("--prompt-split", "words"), "--prompt-split 'words' is invalid");
     }
 }

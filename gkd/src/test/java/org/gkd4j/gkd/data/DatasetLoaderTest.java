@@ -105,4 +105,24 @@ class DatasetLoaderTest {
         assertThrows(IllegalArgumentException.class, () -> PromptSplit.parse("tokens:0"));
         assertThrows(IllegalArgumentException.class, () -> PromptSplit.parse("words"));
     }
+
+    @Test
+    void invalidUtf8NamesLineAndByte() throws IOException {
+        // "ok\n" then "a" and 0xFF, a byte that never occurs in UTF-8: line 2, offset 4
+        Path file = Files.write(dir.resolve("latin1.txt"), new byte[] {'o', 'k', '\n', 'a', (byte) 0xff, '.', '\n'});
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> DatasetLoader.load(file, PromptSplit.SENTENCE, null));
+        assertEquals("data file " + file + " line 2: byte 0xff at offset 4 is not valid UTF-8; save the file as UTF-8",
+                error.getMessage());
+    }
+
+    @Test
+    void invalidPromptSplitNamesOption() {
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> PromptSplit.parse("words"));
+        assertTrue(error.getMessage().startsWith("--prompt-split 'words' is invalid"), error.getMessage());
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> PromptSplit.parse(null));
+        assertTrue(missing.getMessage().startsWith("--prompt-split is missing"), missing.getMessage());
+    }
 }
