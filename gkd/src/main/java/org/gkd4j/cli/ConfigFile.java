@@ -88,8 +88,9 @@ public final class ConfigFile {
     }
 
     /**
-     * Rejects what the typed conversion would report without the key or not at all: null for a setting whose default
-     * is not null (only the paths and the reward may be null), and an integer beyond the range of an int option.
+     * Rejects the values that the typed conversion would report without naming the key, or not at all. These are null
+     * for a setting whose default is not null (only the paths and the reward may be null), and an integer beyond the
+     * range of an int option.
      */
     static void checkValues(Path file, ObjectNode fromFile, ObjectNode defaults) {
         for (var entry : fromFile.properties()) {

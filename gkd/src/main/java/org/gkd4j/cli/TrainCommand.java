@@ -251,8 +251,8 @@ final class TrainCommand {
     }
 
     /**
-     * Checks that the newest checkpoint of a resumed run holds a student of the shape the run's config.json builds,
-     * so that a checkpoint from another model fails here with exit code 2 instead of while loading the weights.
+     * Checks that the newest checkpoint of a resumed run contains a student of the shape the run's config.json
+     * builds, so that a checkpoint from another model fails here with exit code 2 instead of while loading weights.
      */
     static void checkResumedStudent(Path runDir, TrainingSetup setup) throws IOException {
         Optional<Path> latest = new CheckpointStore(runDir.resolve(GkdTrainer.CHECKPOINTS_DIR), Integer.MAX_VALUE)
@@ -270,13 +270,13 @@ final class TrainCommand {
         }
         ModelConfig expected = setup.student().config();
         if (!saved.equals(expected)) {
-            throw new IllegalArgumentException("--resume " + runDir + ": checkpoint " + weights + " holds a student with "
+            throw new IllegalArgumentException("--resume " + runDir + ": checkpoint " + weights + " contains a student with "
                     + differences(saved, expected) + "; resume only the directory that wrote this checkpoint, with its"
                     + " config.json unchanged");
         }
     }
 
-    /** Lists the fields where two model shapes differ, for example "dim 16 where config.json builds 8". */
+    /** Returns the fields where two model shapes differ, for example "dim 16 where config.json builds 8". */
     private static String differences(ModelConfig saved, ModelConfig expected) {
         java.util.List<String> fields = new java.util.ArrayList<>();
         for (java.lang.reflect.RecordComponent component : ModelConfig.class.getRecordComponents()) {

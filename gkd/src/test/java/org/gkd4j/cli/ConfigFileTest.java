@@ -132,7 +132,7 @@ class ConfigFileTest {
     }
 
     @Test
-    void sftRejectsEveryDistillOnlyKeyFromConfigFile() throws IOException {
+    void sftRejectsDistillKeysInConfig() throws IOException {
         String[][] cases = {{"lambda", "0.5"}, {"beta", "0.1"}, {"divergence", "\"jsd\""},
                 {"loss-temperature", "2"}, {"seq-kd", "true"}, {"reward", "\"keyword:dog\""}, {"reward-weight", "0.9"}};
         assertEquals(TrainCommand.DISTILL_ONLY.size(), cases.length, "one case per distill-only option");

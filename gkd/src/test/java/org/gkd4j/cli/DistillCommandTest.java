@@ -196,10 +196,10 @@ class DistillCommandTest {
     @Test
     void overwriteKeepsDirectoryThatIsNotARun() throws IOException {
         Files.createDirectories(out());
-        Path kept = Files.writeString(out().resolve("notes.txt"), "keep me");
+        Path notes = Files.writeString(out().resolve("notes.txt"), "keep me");
         assertEquals(Main.EXIT_USAGE, distill("--overwrite"), err());
         assertTrue(err().contains("is not a gkd4j run directory (it has no config.json)"), err());
-        assertEquals("keep me", Files.readString(kept));
+        assertEquals("keep me", Files.readString(notes));
     }
 
     @Test

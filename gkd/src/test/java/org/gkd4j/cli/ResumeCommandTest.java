@@ -116,7 +116,7 @@ class ResumeCommandTest {
         Files.writeString(config, Files.readString(config).replace("\"student-dim\" : 16", "\"student-dim\" : 8"));
         List<String> before = snapshot(run);
         assertRejected(run, before, GenerateCommandTest.run("sft", "--resume", run.toString()),
-                "holds a student with dim 16 where config.json builds 8");
+                "contains a student with dim 16 where config.json builds 8");
     }
 
     @Test

@@ -109,7 +109,7 @@ class SeqKdCommandTest {
     }
 
     @Test
-    void sftWithSeqKdIsRejectedFromCommandLineAndConfigFile() throws IOException {
+    void sftRejectsSeqKdFromBothSources() throws IOException {
         Path run = dir.resolve("run");
         GenerateCommandTest.Result commandLine = GenerateCommandTest.run("sft", "--seq-kd", "--output-dir",
                 run.toString());
