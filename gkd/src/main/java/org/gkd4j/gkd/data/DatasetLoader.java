@@ -5,17 +5,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Reads training data: JSONL with a {@code prompt} and an optional {@code completion} per line, or plain text whose
@@ -39,37 +34,13 @@ public final class DatasetLoader {
         if (!Files.isReadable(path)) {
             throw new IllegalArgumentException("data file " + path + " is not readable; check its permissions");
         }
-        String text = readUtf8(path);
+        String text = Utf8Text.read(path, "data file " + path);
         boolean jsonl = path.getFileName().toString().endsWith(".jsonl") || text.stripLeading().startsWith("{");
         List<Example> examples = jsonl ? parseJsonl(text, path.toString()) : parsePlainText(text, split, codec);
         if (examples.isEmpty()) {
             throw new IllegalArgumentException("data file " + path + " contains no examples");
         }
         return examples;
-    }
-
-    /** Reads the file as UTF-8; invalid bytes raise an error naming the line and byte, not a bare decoder message. */
-    static String readUtf8(Path path) throws IOException {
-        byte[] bytes = Files.readAllBytes(path);
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        try {
-            return decoder.decode(in).toString();
-        } catch (CharacterCodingException e) {
-            // decode() leaves the buffer at the first byte it could not decode
-            int offset = in.position();
-            int line = 1;
-            for (int i = 0; i < offset; i++) {
-                if (bytes[i] == '\n') {
-                    line++;
-                }
-            }
-            throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "data file %s line %d: byte 0x%02x at offset %d is not valid UTF-8; save the file as UTF-8",
-                    path, line, bytes[offset] & 0xff, offset));
-        }
     }
 
     /** Loads the shipped TinyStories sample. */
