@@ -321,6 +321,25 @@ final class TrainCommand {
         return keys;
     }
 
+    /** Checks that the nearest existing ancestor of {@code outputDir} is a writable directory, so creating it works. */
+    private static void checkCreatable(Path outputDir) {
+        Path existing = outputDir.toAbsolutePath().normalize();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return;
+        }
+        if (!Files.isDirectory(existing)) {
+            throw new IllegalArgumentException("--output-dir " + outputDir + " cannot be created because " + existing
+                    + " is a file; pass a path under a directory");
+        }
+        if (!Files.isWritable(existing)) {
+            throw new IllegalArgumentException("--output-dir " + outputDir + " cannot be created because " + existing
+                    + " is not writable; pass a directory you can write to");
+        }
+    }
+
     /**
      * Checks that the output directory may be written. --overwrite deletes only an earlier run directory (one with
      * config.json), and never one that contains a file this run reads.
@@ -333,6 +352,7 @@ final class TrainCommand {
         if (Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
             throw new IllegalArgumentException("--output-dir " + outputDir + " is a file; pass a directory");
         }
+        checkCreatable(outputDir);
         if (GkdTrainer.isEmptyDirectory(outputDir)) {
             return;
         }

@@ -225,4 +225,14 @@ class DistillCommandTest {
     void invalidPromptSplitNamesOption() {
         assertRejected(distill("--prompt-split", "words"), "--prompt-split 'words' is invalid");
     }
+
+    @Test
+    void outputDirUnderAFileIsRejected() throws IOException {
+        Path file = Files.writeString(dir.resolve("notes.txt"), "keep me");
+        Path under = file.resolve("run");
+        assertEquals(Main.EXIT_USAGE, Main.execute("distill", "--output-dir", under.toString()), err());
+        assertTrue(err().contains("--output-dir " + under + " cannot be created because " + file + " is a file"),
+                err());
+        assertEquals("keep me", Files.readString(file));
+    }
 }
