@@ -235,4 +235,16 @@ class DistillCommandTest {
                 err());
         assertEquals("keep me", Files.readString(file));
     }
+
+    @Test
+    void sftHelpHidesDistillOptions() {
+        assertEquals(0, Main.execute("sft", "--help"));
+        String help = outBytes.toString(StandardCharsets.UTF_8);
+        for (String key : TrainCommand.DISTILL_ONLY) {
+            assertFalse(help.contains("--" + key + "="), "sft --help lists --" + key + ": " + help);
+            assertFalse(help.contains("--" + key + " "), "sft --help lists --" + key + ": " + help);
+        }
+        assertTrue(help.contains("--teacher=FILE"), help);
+        assertTrue(help.contains("--lr=LR"), help);
+    }
 }
