@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.gkd4j.gkd.data.Utf8Text;
 import org.gkd4j.gkd.train.TrainConfig;
 
 /** Builds the effective {@link TrainConfig}: the mode's defaults, then a JSON config file, then the command line. */
@@ -121,7 +122,7 @@ public final class ConfigFile {
         }
         JsonNode node;
         try {
-            node = JSON.readTree(Files.readString(file));
+            node = JSON.readTree(Utf8Text.read(file, "config file " + file));
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("config file " + file + " is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {

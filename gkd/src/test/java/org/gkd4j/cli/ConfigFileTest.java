@@ -176,4 +176,12 @@ class ConfigFileTest {
         assertTrue(error.getMessage().startsWith("config file " + run.resolve("config.json") + " sets beta to 0.25"),
                 error.getMessage());
     }
+
+    @Test
+    void byteOrderMarkIsDropped() throws IOException {
+        Path file = Files.writeString(dir.resolve("bom.json"), "\uFEFF{\"steps\": 7}");
+        TrainConfig config = TrainCommand.effectiveConfig("distill", parse("--config", file.toString(),
+                "--output-dir", "x"));
+        assertEquals(7, config.steps());
+    }
 }

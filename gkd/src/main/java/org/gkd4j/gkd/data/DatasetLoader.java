@@ -38,7 +38,9 @@ public final class DatasetLoader {
         boolean jsonl = path.getFileName().toString().endsWith(".jsonl") || text.stripLeading().startsWith("{");
         List<Example> examples = jsonl ? parseJsonl(text, path.toString()) : parsePlainText(text, split, codec);
         if (examples.isEmpty()) {
-            throw new IllegalArgumentException("data file " + path + " contains no examples");
+            throw new IllegalArgumentException("data file " + path + " contains no examples" + (jsonl ? ""
+                    : ": no document splits into a prompt and a continuation with --prompt-split " + split
+                    + "; separate documents with blank lines, each longer than its prompt"));
         }
         return examples;
     }

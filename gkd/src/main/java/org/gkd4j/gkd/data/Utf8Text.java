@@ -17,9 +17,9 @@ public final class Utf8Text {
     }
 
     /**
-     * Reads {@code path} as UTF-8. Invalid bytes raise IllegalArgumentException starting with {@code label} (for
-     * example "data file x.txt") and naming the 1-based line and the byte offset, in place of the decoder's bare
-     * "Input length = 1".
+     * Reads {@code path} as UTF-8 and drops a leading byte order mark, which some Windows editors write. Invalid
+     * bytes raise IllegalArgumentException starting with {@code label} (for example "data file x.txt") and naming
+     * the 1-based line and the byte offset, in place of the decoder's bare "Input length = 1".
      */
     public static String read(Path path, String label) throws IOException {
         byte[] bytes = Files.readAllBytes(path);
@@ -28,7 +28,8 @@ public final class Utf8Text {
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(bytes);
         try {
-            return decoder.decode(in).toString();
+            String text = decoder.decode(in).toString();
+            return text.startsWith("\uFEFF") ? text.substring(1) : text;
         } catch (CharacterCodingException e) {
             // decode() leaves the buffer at the first byte it could not decode
             int offset = in.position();
