@@ -50,10 +50,7 @@ final class TrainCommand {
             // effective config: defaults, then --config (or the resumed run's config.json), then the command line
             TrainConfig config = effectiveConfig(mode, options);
             outputDir = Path.of(config.outputDir());
-            if (config.seqKd() && config.lambda() >= 1) {
-                err.println(command + ": warning: --seq-kd has no effect with --lambda " + config.lambda()
-                        + ": every step is on-policy, so no step trains on teacher samples");
-            }
+            warnIneffectiveOptions(command, config, err);
             checkOutputDir(outputDir, resume, options.overwrite, config, options.config);
             if (resume && Files.isRegularFile(outputDir.resolve(GkdTrainer.STUDENT_FILE))) {
                 out.println("run " + outputDir + " already finished at step " + config.steps() + "; nothing to do");
@@ -116,6 +113,23 @@ final class TrainCommand {
         } catch (IOException | UncheckedIOException e) {
             err.println(command + ": failed writing to " + outputDir + ": " + e.getMessage());
             return 1;
+        }
+    }
+
+    /** Warns about settings that are valid but change nothing, so that a typo in a sweep does not go unnoticed. */
+    static void warnIneffectiveOptions(String command, TrainConfig config, PrintStream err) {
+        if (config.seqKd() && config.lambda() >= 1) {
+            err.println(command + ": warning: --seq-kd has no effect with --lambda " + config.lambda()
+                    + ": every step is on-policy, so no step trains on teacher samples");
+        }
+        if (config.reward() != null && config.lambda() <= 0) {
+            err.println(command + ": warning: --reward has no effect with --lambda " + config.lambda()
+                    + ": the reward term applies only to on-policy steps, and there are none");
+        }
+        double defaultWeight = TrainConfig.defaults(config.mode()).rewardWeight();
+        if (config.reward() == null && config.rewardWeight() != defaultWeight) {
+            err.println(command + ": warning: --reward-weight " + config.rewardWeight() + " has no effect without"
+                    + " --reward");
         }
     }
 

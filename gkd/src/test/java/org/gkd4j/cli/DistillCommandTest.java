@@ -247,4 +247,14 @@ class DistillCommandTest {
         assertTrue(help.contains("--teacher=FILE"), help);
         assertTrue(help.contains("--lr=LR"), help);
     }
+
+    @Test
+    void ineffectiveRewardSettingsWarn() {
+        Path missing = dir.resolve("missing.jsonl");
+        assertRejected(distill("--reward", "keyword:dog", "--lambda", "0", "--data", missing.toString()),
+                "warning: --reward has no effect with --lambda 0.0", "not found");
+        errBytes.reset();
+        assertRejected(distill("--reward-weight", "0.9", "--data", missing.toString()),
+                "warning: --reward-weight 0.9 has no effect without --reward", "not found");
+    }
 }
