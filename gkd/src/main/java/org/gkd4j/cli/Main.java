@@ -1,5 +1,6 @@
 package org.gkd4j.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,7 +31,23 @@ public final class Main implements Callable<Integer> {
     public static int execute(String... args) {
         CommandLine commandLine = new CommandLine(new Main());
         hideDistillOptions(commandLine.getSubcommands().get("sft").getCommandSpec());
+        commandLine.setParameterExceptionHandler(Main::reportParameterError);
         return commandLine.execute(args);
+    }
+
+    /**
+     * Prints a parse error, picocli's "did you mean" suggestions and where to find the options, in place of the
+     * full usage text that would bury the error.
+     */
+    static int reportParameterError(CommandLine.ParameterException e, String[] args) {
+        CommandLine failed = e.getCommandLine();
+        PrintWriter err = failed.getErr();
+        err.println(failed.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        String listed = failed.getSubcommands().isEmpty() ? "options" : "commands";
+        err.println("Run '" + failed.getCommandSpec().qualifiedName() + " --help' to list the " + listed + ".");
+        err.flush();
+        return EXIT_USAGE;
     }
 
     /**

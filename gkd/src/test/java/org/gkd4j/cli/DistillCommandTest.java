@@ -100,6 +100,17 @@ class DistillCommandTest {
     }
 
     @Test
+    void parseErrorIsShortWithSuggestion() {
+        assertRejected(distill("--lamda", "0.5"), "gkd4j distill: Unknown options: '--lamda'",
+                "Possible solutions: --lambda", "Run 'gkd4j distill --help' to list the options.");
+        assertFalse(err().contains("Usage:"), "the usage text would bury the error: " + err());
+        errBytes.reset();
+        assertEquals(Main.EXIT_USAGE, Main.execute("distil"));
+        assertTrue(err().contains("Did you mean: gkd4j distill?"), err());
+        assertTrue(err().contains("Run 'gkd4j --help' to list the commands."), err());
+    }
+
+    @Test
     void lambdaAboveOneIsRejected() {
         assertRejected(distill("--lambda", "1.5"), "--lambda", "1.5", "[0, 1]");
     }
