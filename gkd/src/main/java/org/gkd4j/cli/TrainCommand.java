@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.gkd4j.gkd.train.AtomicFiles;
@@ -35,7 +36,7 @@ final class TrainCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Options of the GKD loss and its sampling mixture, which sft has no use for. */
-    static final java.util.List<String> DISTILL_ONLY = java.util.List.of("lambda", "beta", "divergence",
+    static final List<String> DISTILL_ONLY = List.of("lambda", "beta", "divergence",
             "loss-temperature", "seq-kd", "reward", "reward-weight");
 
     private TrainCommand() {
@@ -235,12 +236,14 @@ final class TrainCommand {
             throw new IllegalArgumentException("--resume " + runDir + " continues that run in place, so --overwrite"
                     + " would delete what it continues from; drop --overwrite");
         }
-        if (options.outputDir != null && !Path.of(options.outputDir).normalize().equals(runDir.normalize())) {
+        if (options.outputDir != null && !Path.of(options.outputDir).toAbsolutePath().normalize()
+                .equals(runDir.toAbsolutePath().normalize())) {
             throw new IllegalArgumentException("--resume " + runDir + " writes into that directory, not --output-dir "
                     + options.outputDir + "; drop --output-dir");
         }
         JsonNode savedMode = ConfigFile.read(savedConfig).get("mode");
-        if (savedMode != null && savedMode.isTextual() && !savedMode.asText().equals(mode)) {
+        boolean knownMode = savedMode != null && List.of("distill", "sft").contains(savedMode.asText());
+        if (knownMode && !savedMode.asText().equals(mode)) {
             throw new IllegalArgumentException("--resume " + runDir + " is a gkd4j " + savedMode.asText() + " run; "
                     + "continue it with: gkd4j " + savedMode.asText() + " --resume " + runDir);
         }
@@ -292,7 +295,7 @@ final class TrainCommand {
 
     /** Returns the fields where two model shapes differ, for example "dim 16 where config.json builds 8". */
     private static String differences(ModelConfig saved, ModelConfig expected) {
-        java.util.List<String> fields = new java.util.ArrayList<>();
+        List<String> fields = new java.util.ArrayList<>();
         for (java.lang.reflect.RecordComponent component : ModelConfig.class.getRecordComponents()) {
             try {
                 Object savedValue = component.getAccessor().invoke(saved);
@@ -329,8 +332,8 @@ final class TrainCommand {
         }
     }
 
-    private static java.util.List<String> options(ObjectNode node) {
-        java.util.List<String> keys = new java.util.ArrayList<>();
+    private static List<String> options(ObjectNode node) {
+        List<String> keys = new java.util.ArrayList<>();
         node.fieldNames().forEachRemaining(keys::add);
         return keys;
     }

@@ -130,6 +130,15 @@ class ResumeCommandTest {
     }
 
     @Test
+    void resumeAcceptsItsOwnDirAsOutputDir() throws IOException {
+        Path run = stoppedCopy("same-dir");
+        GenerateCommandTest.Result result = GenerateCommandTest.run("sft", "--resume", run.toString(),
+                "--output-dir", run.toAbsolutePath() + "/./");
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(Files.isRegularFile(run.resolve("student.safetensors")));
+    }
+
+    @Test
     void validResumeFinishesTheRun() throws IOException {
         Path run = stoppedCopy("valid");
         GenerateCommandTest.Result result = GenerateCommandTest.run("sft", "--resume", run.toString());
