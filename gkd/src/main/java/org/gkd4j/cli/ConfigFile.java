@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.gkd4j.gkd.data.Utf8Text;
 import org.gkd4j.gkd.train.TrainConfig;
 
@@ -36,6 +37,9 @@ public final class ConfigFile {
                     .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
             .build();
 
+    /** The options of distill and sft that a config file cannot set. */
+    static final List<String> COMMAND_LINE_ONLY = List.of("config", "resume", "overwrite");
+
     private ConfigFile() {
     }
 
@@ -54,7 +58,13 @@ public final class ConfigFile {
         try {
             return JSON.treeToValue(merged, TrainConfig.class);
         } catch (UnrecognizedPropertyException e) {
-            throw new IllegalArgumentException("config file " + file + ": unknown key \"" + e.getPropertyName()
+            String key = e.getPropertyName();
+            if (COMMAND_LINE_ONLY.contains(key)) {
+                throw new IllegalArgumentException("config file " + file + ": \"" + key + "\" is a command-line"
+                        + " option only, because it chooses what happens to the run rather than how it trains; remove"
+                        + " it from the file and pass --" + key + " instead");
+            }
+            throw new IllegalArgumentException("config file " + file + ": unknown key \"" + key
                     + "\"; keys are the long option names without dashes, for example \"batch-size\"");
         } catch (MismatchedInputException e) {
             throw new IllegalArgumentException(wrongType(file, merged, e));

@@ -184,4 +184,14 @@ class ConfigFileTest {
                 "--output-dir", "x"));
         assertEquals(7, config.steps());
     }
+
+    @Test
+    void commandLineOnlyKeysAreNamed() throws IOException {
+        for (String key : new String[] {"config", "resume", "overwrite"}) {
+            IllegalArgumentException error = rejected("distill", "{\"" + key + "\": true}");
+            assertTrue(error.getMessage().contains("\"" + key + "\" is a command-line option only"),
+                    error.getMessage());
+            assertTrue(error.getMessage().endsWith("pass --" + key + " instead"), error.getMessage());
+        }
+    }
 }
