@@ -176,6 +176,13 @@ class DistillCommandTest {
     }
 
     @Test
+    void maxNewTokensNearIntLimitIsRejected() {
+        // 32 + 2147483647 wraps to a negative int, which a plain int comparison with the context length accepts
+        assertRejected(distill("--max-new-tokens", "2147483647"), "--max-new-tokens 2147483647 plus"
+                + " --max-prompt-tokens 32 is beyond any context length");
+    }
+
+    @Test
     void mismatchedVocabulariesAreRejected() {
         ModelConfig config = new ModelConfig(16, 1, 2, 1, 32, 600, 512, 10000f, 1e-5f, true);
         Path student = dir.resolve("student.safetensors");
