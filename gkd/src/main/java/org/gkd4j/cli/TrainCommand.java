@@ -67,6 +67,11 @@ final class TrainCommand {
         } catch (IOException e) {
             err.println(command + ": cannot read input: " + e.getMessage());
             return Main.EXIT_USAGE;
+        } catch (OutOfMemoryError e) {
+            // nothing is written yet, so the run can be retried with a smaller shape or a larger heap
+            err.println(command + ": out of memory while loading the models and data (" + maxHeap() + "); choose a"
+                    + " smaller --student-* shape, or raise the heap with GKD4J_JAVA_OPTS=-Xmx...");
+            return Main.EXIT_USAGE;
         }
 
         try {
@@ -111,10 +116,19 @@ final class TrainCommand {
         } catch (TrainingDivergedException e) {
             err.println(command + ": " + e.getMessage());
             return 1;
+        } catch (OutOfMemoryError e) {
+            err.println(command + ": out of memory while training (" + maxHeap() + "); lower --batch-size,"
+                    + " --max-new-tokens or --chunk-rows, or raise the heap with GKD4J_JAVA_OPTS=-Xmx..., then"
+                    + " continue with: " + command + " --resume " + outputDir);
+            return 1;
         } catch (IOException | UncheckedIOException e) {
             err.println(command + ": failed writing to " + outputDir + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    private static String maxHeap() {
+        return String.format(Locale.ROOT, "the maximum heap is %.1f GiB", Runtime.getRuntime().maxMemory() / 1073741824.0);
     }
 
     /** Warns about settings that are valid but change nothing, so that a typo in a sweep does not go unnoticed. */
