@@ -12,8 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.gkd4j.model.ModelConfig;
 import org.gkd4j.model.Transformer;
+import org.gkd4j.model.checkpoint.HuggingFaceWriter;
 import org.gkd4j.model.checkpoint.LlamaSafetensors;
 import org.gkd4j.model.checkpoint.ModelWeights;
+import org.gkd4j.model.checkpoint.SafetensorsDtype;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -189,6 +191,37 @@ class DistillCommandTest {
         LlamaSafetensors.write(student, ModelWeights.dense(config, Transformer.init(config, 1).namedTensors()));
         assertRejected(distill("--student", student.toString()),
                 "student has vocab 600 but the teacher has 512: distil only between models that share a tokenizer");
+    }
+
+    @Test
+    void malformedTokenizerNamesTheOption() throws IOException {
+        Path tokenizer = Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": 7}");
+        assertRejected(distill("--tokenizer", tokenizer.toString()), "--tokenizer " + tokenizer + ": ");
+    }
+
+    @Test
+    void sftOnPromptOnlyDataAsksForCompletions() throws IOException {
+        Path data = Files.writeString(dir.resolve("prompts.jsonl"),
+                "{\"prompt\": \"a\"}\n{\"prompt\": \"b\"}\n{\"prompt\": \"c\"}\n");
+        int exitCode = Main.execute("sft", "--output-dir", out().toString(), "--data", data.toString(),
+                "--held-out", "1", "--batch-size", "2");
+        assertRejected(exitCode, "sft trains on completions; add a completion to every example");
+        // sft rejects both of the distill remedies, so the message must not offer them
+        assertFalse(err().contains("--seq-kd"), err());
+    }
+
+    @Test
+    void huggingFaceDirectoryIsAcceptedAsTeacher() throws IOException {
+        // the directory passes the --teacher checks, so the first error is the later batch-size check
+        ModelConfig config = new ModelConfig(16, 1, 2, 1, 32, 512, 512, 10000f, 1e-5f, true);
+        Path teacher = Files.createDirectories(dir.resolve("hf-teacher"));
+        HuggingFaceWriter.write(teacher, ModelWeights.dense(config, Transformer.init(config, 1).namedTensors()),
+                SafetensorsDtype.F32);
+        Path data = Files.writeString(dir.resolve("small.jsonl"),
+                "{\"prompt\": \"a\"}\n{\"prompt\": \"b\"}\n{\"prompt\": \"c\"}\n");
+        assertRejected(distill("--teacher", teacher.toString(), "--data", data.toString(), "--held-out", "1",
+                "--batch-size", "4"), "--batch-size 4", "2 training examples");
+        assertFalse(err().contains("--teacher"), err());
     }
 
     @Test
