@@ -14,13 +14,16 @@ import jdk.incubator.vector.VectorSpecies;
 final class DecoderAttention {
 
     private static final VectorSpecies<Float> F = RepeatableMath.species();
+    private static final int LANES = F.length();
 
     private final ModelConfig config;
     private final boolean pairHeads;
+    private final int paddedContext;
 
-    // kvCache: keys transposed [L][S, G, D, contextLength] so that the scores of 8 positions are the lanes of
-    // one vector; values [L][S, G, contextLength, D] so that the values of consecutive positions of a head are
-    // contiguous
+    // kvCache: keys in blocks of LANES positions, [L][S, G, T'/LANES, D, LANES] with T' the context length
+    // rounded up to LANES, so that the scores of LANES positions are the lanes of one vector and a head's keys
+    // are read front to back; values [L][S, G, contextLength, D] so that the values of consecutive positions of
+    // a head are contiguous
     private final float[][] keyCache;
     private final float[][] valueCache;
 
@@ -35,7 +38,8 @@ final class DecoderAttention {
         scores = new float[threads][2 * context];
         queries = new float[threads][2 * config.headDim()];
         pairHeads = (config.heads() / config.kvHeads()) % 2 == 0 && config.headDim() % F.length() == 0;
-        keyCache = new float[config.layers()][slots * context * kvDim];
+        paddedContext = (context + LANES - 1) / LANES * LANES;
+        keyCache = new float[config.layers()][slots * paddedContext * kvDim];
         valueCache = new float[config.layers()][slots * context * kvDim];
     }
 
@@ -49,10 +53,19 @@ final class DecoderAttention {
             System.arraycopy(v, vOff + g * headDim, valueCache[layer], valueRow + g * context * headDim, headDim);
         }
         float[] keys = keyCache[layer];
-        int keyBase = slot * kvDim * context + position;
-        for (int i = 0; i < kvDim; i++) {
-            keys[keyBase + i * context] = k[kOff + i];
+        for (int g = 0; g < config.kvHeads(); g++) {
+            int keyBase = keyIndex(slot, g, position, 0);
+            for (int d = 0; d < headDim; d++) {
+                keys[keyBase + d * LANES] = k[kOff + g * headDim + d];
+            }
         }
+    }
+
+    /** Returns the index of key component d of position t in a layer's key cache. */
+    private int keyIndex(int slot, int kvHead, int t, int d) {
+        int headDim = config.headDim();
+        int headBase = (slot * config.kvHeads() + kvHead) * paddedContext * headDim;
+        return headBase + (t / LANES) * headDim * LANES + d * LANES + t % LANES;
     }
 
     /**
@@ -60,7 +73,9 @@ final class DecoderAttention {
      * concurrent calls need different workers.
      */
     void attend(int layer, int slot, int position, float[] q, int qRow, float[] out, int outRow, int worker) {
-        if (pairHeads) {
+        if (pairHeads && config.headDim() == 8 && LANES == 8) {
+            attentionPairsOneVector(layer, slot, position, q, qRow, out, outRow, scores[worker], queries[worker]);
+        } else if (pairHeads) {
             attentionPairs(layer, slot, position, q, qRow, out, outRow, scores[worker], queries[worker]);
         } else {
             attention(layer, slot, position, q, qRow, out, outRow, scores[worker], queries[worker]);
@@ -83,7 +98,7 @@ final class DecoderAttention {
         for (int h = 0; h < config.heads(); h++) {
             int qOff = qRow + h * headDim;
             int kvHead = h / groupSize;
-            int keyBase = (slot * kvDim + kvHead * headDim) * context;
+            int keyBase = keyIndex(slot, kvHead, 0, 0);
 
             // scores q·k_t/√D, lanes over positions t, reading the transposed keys row d by row d
             for (int d = 0; d < headDim; d++) {
@@ -97,9 +112,9 @@ final class DecoderAttention {
                 FloatVector acc1 = FloatVector.zero(F);
                 for (int d = 0; d < headDim; d++) {
                     FloatVector query = FloatVector.broadcast(F, scaledQuery[d]);
-                    int row = keyBase + d * context + t;
+                    int row = keyBase + t * headDim + d * lanes;
                     acc0 = FloatVector.fromArray(F, keys, row).fma(query, acc0);
-                    acc1 = FloatVector.fromArray(F, keys, row + lanes).fma(query, acc1);
+                    acc1 = FloatVector.fromArray(F, keys, row + headDim * lanes).fma(query, acc1);
                 }
                 acc0.intoArray(att, t);
                 acc1.intoArray(att, t + lanes);
@@ -108,7 +123,7 @@ final class DecoderAttention {
             for (; t < lengthVec; t += lanes) {
                 FloatVector acc = FloatVector.zero(F);
                 for (int d = 0; d < headDim; d++) {
-                    acc = FloatVector.fromArray(F, keys, keyBase + d * context + t)
+                    acc = FloatVector.fromArray(F, keys, keyBase + t * headDim + d * lanes)
                             .fma(FloatVector.broadcast(F, scaledQuery[d]), acc);
                 }
                 acc.intoArray(att, t);
@@ -118,7 +133,7 @@ final class DecoderAttention {
             for (; t < length; t++) {
                 float dot = 0f;
                 for (int d = 0; d < headDim; d++) {
-                    dot += scaledQuery[d] * keys[keyBase + d * context + t];
+                    dot += scaledQuery[d] * keys[keyIndex(slot, kvHead, t, d)];
                 }
                 att[t] = dot;
                 max = Math.max(max, dot);
@@ -185,7 +200,7 @@ final class DecoderAttention {
         for (int h = 0; h < config.heads(); h += 2) {
             int qOff = qRow + h * headDim;
             int kvHead = h / groupSize;
-            int keyBase = (slot * kvDim + kvHead * headDim) * context;
+            int keyBase = keyIndex(slot, kvHead, 0, 0);
             for (int d = 0; d < 2 * headDim; d++) {
                 scaledQuery[d] = q[qOff + d] * scale;
             }
@@ -202,11 +217,11 @@ final class DecoderAttention {
                 FloatVector accA1 = FloatVector.zero(F);
                 FloatVector accB1 = FloatVector.zero(F);
                 for (int d = 0; d < headDim; d++) {
-                    int row = keyBase + d * context + t;
+                    int row = keyBase + t * headDim + d * lanes;
                     FloatVector queryA = FloatVector.broadcast(F, scaledQuery[d]);
                     FloatVector queryB = FloatVector.broadcast(F, scaledQuery[headDim + d]);
                     FloatVector key0 = FloatVector.fromArray(F, keys, row);
-                    FloatVector key1 = FloatVector.fromArray(F, keys, row + lanes);
+                    FloatVector key1 = FloatVector.fromArray(F, keys, row + headDim * lanes);
                     accA0 = key0.fma(queryA, accA0);
                     accB0 = key0.fma(queryB, accB0);
                     accA1 = key1.fma(queryA, accA1);
@@ -223,7 +238,7 @@ final class DecoderAttention {
                 FloatVector accA = FloatVector.zero(F);
                 FloatVector accB = FloatVector.zero(F);
                 for (int d = 0; d < headDim; d++) {
-                    FloatVector key = FloatVector.fromArray(F, keys, keyBase + d * context + t);
+                    FloatVector key = FloatVector.fromArray(F, keys, keyBase + t * headDim + d * lanes);
                     accA = key.fma(FloatVector.broadcast(F, scaledQuery[d]), accA);
                     accB = key.fma(FloatVector.broadcast(F, scaledQuery[headDim + d]), accB);
                 }
@@ -238,7 +253,7 @@ final class DecoderAttention {
                 float dotA = 0f;
                 float dotB = 0f;
                 for (int d = 0; d < headDim; d++) {
-                    float key = keys[keyBase + d * context + t];
+                    float key = keys[keyIndex(slot, kvHead, t, d)];
                     dotA += scaledQuery[d] * key;
                     dotB += scaledQuery[headDim + d] * key;
                 }
@@ -285,6 +300,124 @@ final class DecoderAttention {
                 accA0.add(accA1).add(accA2.add(accA3)).mul(invSumA).intoArray(out, outOff + d);
                 accB0.add(accB1).add(accB2.add(accB3)).mul(invSumB).intoArray(out, outOff + headDim + d);
             }
+        }
+    }
+
+    /**
+     * As {@link #attentionPairs} for D = 8 on vectors of 8 lanes, so that a head's query, one position's value
+     * and one key component of a block of positions are each one vector. The loops over d have a constant trip
+     * count, so they compile without loop overhead, and the FMAs run in the same order as in attentionPairs, so
+     * both give the same bits. att: [2·T], scaledQuery: [2·D].
+     */
+    private void attentionPairsOneVector(int layer, int slot, int position, float[] q, int qRow, float[] out,
+                                         int outRow, float[] att, float[] scaledQuery) {
+        int kvDim = config.kvDim();
+        int context = config.contextLength();
+        int groupSize = config.heads() / config.kvHeads();
+        float scale = (float) (1.0 / Math.sqrt(LANES));
+        float[] keys = keyCache[layer];
+        float[] values = valueCache[layer];
+        int length = position + 1;
+        int lengthVec = F.loopBound(length);
+        for (int h = 0; h < config.heads(); h += 2) {
+            int qOff = qRow + h * LANES;
+            int kvHead = h / groupSize;
+            int keyBase = keyIndex(slot, kvHead, 0, 0);
+
+            for (int d = 0; d < 2 * LANES; d++) {
+                scaledQuery[d] = q[qOff + d] * scale;
+            }
+
+            // scores of both heads, att[0..T) for head h and att[T..2T) for head h + 1; the loops over d have the
+            // constant trip count 8, which C2 unrolls completely
+            FloatVector maxesA = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            FloatVector maxesB = maxesA;
+            int t = 0;
+            for (; t + LANES < lengthVec; t += 2 * LANES) {
+                FloatVector accA0 = FloatVector.zero(F);
+                FloatVector accB0 = FloatVector.zero(F);
+                FloatVector accA1 = FloatVector.zero(F);
+                FloatVector accB1 = FloatVector.zero(F);
+                for (int d = 0; d < 8; d++) {
+                    int row = keyBase + t * LANES + d * LANES;
+                    FloatVector queryA = FloatVector.broadcast(F, scaledQuery[d]);
+                    FloatVector queryB = FloatVector.broadcast(F, scaledQuery[LANES + d]);
+                    FloatVector key0 = FloatVector.fromArray(F, keys, row);
+                    FloatVector key1 = FloatVector.fromArray(F, keys, row + LANES * LANES);
+                    accA0 = key0.fma(queryA, accA0);
+                    accB0 = key0.fma(queryB, accB0);
+                    accA1 = key1.fma(queryA, accA1);
+                    accB1 = key1.fma(queryB, accB1);
+                }
+                accA0.intoArray(att, t);
+                accA1.intoArray(att, t + LANES);
+                accB0.intoArray(att, context + t);
+                accB1.intoArray(att, context + t + LANES);
+                maxesA = maxesA.max(accA0).max(accA1);
+                maxesB = maxesB.max(accB0).max(accB1);
+            }
+            for (; t < lengthVec; t += LANES) {
+                FloatVector accA = FloatVector.zero(F);
+                FloatVector accB = FloatVector.zero(F);
+                for (int d = 0; d < 8; d++) {
+                    FloatVector key = FloatVector.fromArray(F, keys, keyBase + t * LANES + d * LANES);
+                    accA = key.fma(FloatVector.broadcast(F, scaledQuery[d]), accA);
+                    accB = key.fma(FloatVector.broadcast(F, scaledQuery[LANES + d]), accB);
+                }
+                accA.intoArray(att, t);
+                accB.intoArray(att, context + t);
+                maxesA = maxesA.max(accA);
+                maxesB = maxesB.max(accB);
+            }
+            float maxA = maxesA.reduceLanes(VectorOperators.MAX);
+            float maxB = maxesB.reduceLanes(VectorOperators.MAX);
+            for (; t < length; t++) {
+                float dotA = 0f;
+                float dotB = 0f;
+                for (int d = 0; d < 8; d++) {
+                    float key = keys[keyIndex(slot, kvHead, t, d)];
+                    dotA += scaledQuery[d] * key;
+                    dotB += scaledQuery[LANES + d] * key;
+                }
+                att[t] = dotA;
+                att[context + t] = dotB;
+                maxA = Math.max(maxA, dotA);
+                maxB = Math.max(maxB, dotB);
+            }
+
+            // softmax of each head
+            float invSumA = 1f / expShifted(att, 0, length, maxA);
+            float invSumB = 1f / expShifted(att, context, length, maxB);
+
+            // weighted sums of the shared values [T, D], four positions at a time into eight accumulators
+            int valueBase = (slot * kvDim + kvHead * LANES) * context;
+            FloatVector accA0 = FloatVector.zero(F), accA1 = FloatVector.zero(F);
+            FloatVector accA2 = FloatVector.zero(F), accA3 = FloatVector.zero(F);
+            FloatVector accB0 = FloatVector.zero(F), accB1 = FloatVector.zero(F);
+            FloatVector accB2 = FloatVector.zero(F), accB3 = FloatVector.zero(F);
+            int s = 0;
+            for (; s + 3 < length; s += 4) {
+                int row = valueBase + s * LANES;
+                FloatVector value = FloatVector.fromArray(F, values, row);
+                accA0 = value.fma(FloatVector.broadcast(F, att[s]), accA0);
+                accB0 = value.fma(FloatVector.broadcast(F, att[context + s]), accB0);
+                value = FloatVector.fromArray(F, values, row + LANES);
+                accA1 = value.fma(FloatVector.broadcast(F, att[s + 1]), accA1);
+                accB1 = value.fma(FloatVector.broadcast(F, att[context + s + 1]), accB1);
+                value = FloatVector.fromArray(F, values, row + 2 * LANES);
+                accA2 = value.fma(FloatVector.broadcast(F, att[s + 2]), accA2);
+                accB2 = value.fma(FloatVector.broadcast(F, att[context + s + 2]), accB2);
+                value = FloatVector.fromArray(F, values, row + 3 * LANES);
+                accA3 = value.fma(FloatVector.broadcast(F, att[s + 3]), accA3);
+                accB3 = value.fma(FloatVector.broadcast(F, att[context + s + 3]), accB3);
+            }
+            for (; s < length; s++) {
+                FloatVector value = FloatVector.fromArray(F, values, valueBase + s * LANES);
+                accA0 = value.fma(FloatVector.broadcast(F, att[s]), accA0);
+                accB0 = value.fma(FloatVector.broadcast(F, att[context + s]), accB0);
+            }
+            accA0.add(accA1).add(accA2.add(accA3)).mul(invSumA).intoArray(out, outRow + h * LANES);
+            accB0.add(accB1).add(accB2.add(accB3)).mul(invSumB).intoArray(out, outRow + (h + 1) * LANES);
         }
     }
 
