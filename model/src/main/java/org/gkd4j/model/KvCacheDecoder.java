@@ -43,15 +43,19 @@ public final class KvCacheDecoder implements AutoCloseable {
     private final Q8Tensor quantizedHead;
     private final PackedMatrix[][] packed;
     private final PackedMatrix packedHead;
+    // per layer, [wq; wk; wv] and [w1; w3] as one panel matrix each when all their parts are dense (else null)
+    private final PackedMatrix[] packedQkv;
+    private final PackedMatrix[] packedGateUp;
 
-    // activations [maxRows, width]
+    // activations [maxRows, width]; a row of qkv is q [H·D], k [G·D], v [G·D] side by side, and a row of gateUp
+    // is w1·x [hidden] then w3·x [hidden]
+    private final int qkvDim;
     private final float[] x;
     private final float[] xb;
-    private final float[] q;
-    private final float[] k;
-    private final float[] v;
+    private final float[] qkv;
+    private final float[] projection;
+    private final float[] gateUp;
     private final float[] hb;
-    private final float[] hb2;
     private final DecoderAttention attention;
 
     // RoPE tables [contextLength, D/2]
@@ -101,9 +105,18 @@ public final class KvCacheDecoder implements AutoCloseable {
         // dense matrices in the panel layout, packed by refreshWeights()
         boolean pack = PackedMatrix.supported();
         packed = new PackedMatrix[config.layers()][names.length];
+        packedQkv = new PackedMatrix[config.layers()];
+        packedGateUp = new PackedMatrix[config.layers()];
+        qkvDim = dim + 2 * kvDim;
         for (int l = 0; l < config.layers(); l++) {
+            Q8Tensor[] q8 = this.quantized[l];
+            boolean fuseQkv = pack && q8[0] == null && q8[1] == null && q8[2] == null;
+            boolean fuseGateUp = pack && q8[4] == null && q8[6] == null;
+            packedQkv[l] = fuseQkv ? new PackedMatrix(qkvDim, dim) : null;
+            packedGateUp[l] = fuseGateUp ? new PackedMatrix(2 * hidden, dim) : null;
             for (int m = 0; m < names.length; m++) {
-                if (pack && this.quantized[l][m] == null) {
+                boolean fused = (fuseQkv && m <= 2) || (fuseGateUp && (m == 4 || m == 6));
+                if (pack && q8[m] == null && !fused) {
                     packed[l][m] = new PackedMatrix(shapes[m][0], shapes[m][1]);
                 }
             }
@@ -113,11 +126,10 @@ public final class KvCacheDecoder implements AutoCloseable {
 
         x = new float[maxRows * dim];
         xb = new float[maxRows * dim];
-        q = new float[maxRows * dim];
-        k = new float[maxRows * kvDim];
-        v = new float[maxRows * kvDim];
+        qkv = new float[maxRows * qkvDim];
+        projection = new float[maxRows * dim];
+        gateUp = new float[maxRows * 2 * hidden];
         hb = new float[maxRows * hidden];
-        hb2 = new float[maxRows * hidden];
         attention = new DecoderAttention(config, slots, threads);
 
         // θ_i = pos · theta^(-2i/D), computed in float like llama2.c so greedy decoding matches it token for token
@@ -156,6 +168,15 @@ public final class KvCacheDecoder implements AutoCloseable {
                 if (packed[l][m] != null) {
                     packed[l][m].pack(dense[m]);
                 }
+            }
+            if (packedQkv[l] != null) {
+                packedQkv[l].pack(dense[0], 0);
+                packedQkv[l].pack(dense[1], config.dim());
+                packedQkv[l].pack(dense[2], config.dim() + config.kvDim());
+            }
+            if (packedGateUp[l] != null) {
+                packedGateUp[l].pack(dense[4], 0);
+                packedGateUp[l].pack(dense[6], config.hiddenDim());
             }
         }
         if (packedHead != null) {
@@ -273,30 +294,45 @@ public final class KvCacheDecoder implements AutoCloseable {
             Q8Tensor[] q8 = quantized[l];
             PackedMatrix[] pk = packed[l];
 
-            // attention: q, k, v projections of the normed rows, RoPE, cache write
+            // attention: q, k, v projections of the normed rows side by side in qkv, RoPE, cache write
             rmsNorm(x, xb, model.attentionNorm(l), start, end, dim, eps);
-            matmul(xb, start * dim, n, dim, model.wq(l), q8[0], pk[0], q, start * dim, dim);
-            matmul(xb, start * dim, n, dim, model.wk(l), q8[1], pk[1], k, start * kvDim, kvDim);
-            matmul(xb, start * dim, n, dim, model.wv(l), q8[2], pk[2], v, start * kvDim, kvDim);
+            int qkvStart = start * qkvDim;
+            if (packedQkv[l] != null) {
+                packedQkv[l].multiply(xb, start * dim, n, qkv, qkvStart, qkvDim);
+            } else {
+                matmul(xb, start * dim, n, dim, model.wq(l), q8[0], pk[0], qkv, qkvStart, qkvDim, dim);
+                matmul(xb, start * dim, n, dim, model.wk(l), q8[1], pk[1], qkv, qkvStart + dim, qkvDim, kvDim);
+                matmul(xb, start * dim, n, dim, model.wv(l), q8[2], pk[2], qkv, qkvStart + dim + kvDim, qkvDim,
+                        kvDim);
+            }
             for (int r = start; r < end; r++) {
-                rope(q, r * dim, config.heads(), positions[r]);
-                rope(k, r * kvDim, config.kvHeads(), positions[r]);
-                attention.store(l, slotOf[r], positions[r], k, r * kvDim, v, r * kvDim);
+                int row = r * qkvDim;
+                rope(qkv, row, config.heads(), positions[r]);
+                rope(qkv, row + dim, config.kvHeads(), positions[r]);
+                attention.store(l, slotOf[r], positions[r], qkv, row + dim, qkv, row + dim + kvDim);
             }
 
             // causal attention of each row over its slot's cache, into xb; then the output projection and residual
             for (int r = start; r < end; r++) {
-                attention.attend(l, slotOf[r], positions[r], q, r * dim, xb, r * dim, worker);
+                attention.attend(l, slotOf[r], positions[r], qkv, r * qkvDim, xb, r * dim, worker);
             }
-            matmul(xb, start * dim, n, dim, model.wo(l), q8[3], pk[3], q, start * dim, dim);
-            addInto(q, x, start * dim, n * dim);
+            matmul(xb, start * dim, n, dim, model.wo(l), q8[3], pk[3], projection, start * dim, dim, dim);
+            addInto(projection, x, start * dim, n * dim);
 
             // feed-forward: w2 · (silu(w1 · h) ⊙ (w3 · h)) and residual
             rmsNorm(x, xb, model.ffnNorm(l), start, end, dim, eps);
-            matmul(xb, start * dim, n, dim, model.w1(l), q8[4], pk[4], hb, start * hidden, hidden);
-            matmul(xb, start * dim, n, dim, model.w3(l), q8[6], pk[6], hb2, start * hidden, hidden);
-            swiglu(hb, hb2, start * hidden, n * hidden);
-            matmul(hb, start * hidden, n, hidden, model.w2(l), q8[5], pk[5], xb, start * dim, dim);
+            int gateUpStart = start * 2 * hidden;
+            if (packedGateUp[l] != null) {
+                packedGateUp[l].multiply(xb, start * dim, n, gateUp, gateUpStart, 2 * hidden);
+            } else {
+                matmul(xb, start * dim, n, dim, model.w1(l), q8[4], pk[4], gateUp, gateUpStart, 2 * hidden, hidden);
+                matmul(xb, start * dim, n, dim, model.w3(l), q8[6], pk[6], gateUp, gateUpStart + hidden, 2 * hidden,
+                        hidden);
+            }
+            for (int r = start; r < end; r++) {
+                swiglu(gateUp, r * 2 * hidden, hb, r * hidden, hidden);
+            }
+            matmul(hb, start * hidden, n, hidden, model.w2(l), q8[5], pk[5], xb, start * dim, dim, dim);
             addInto(xb, x, start * dim, n * dim);
         }
 
@@ -314,20 +350,25 @@ public final class KvCacheDecoder implements AutoCloseable {
             while (r + run < end && logitIndex[r + run] == logitIndex[r] + run) {
                 run++;
             }
-            matmul(xb, r * dim, run, dim, head, quantizedHead, packedHead, logits, logitIndex[r] * vocab, vocab);
+            matmul(xb, r * dim, run, dim, head, quantizedHead, packedHead, logits, logitIndex[r] * vocab, vocab,
+                    vocab);
             r += run;
         }
     }
 
-    /** out [rows, o] = input [rows, c] · weightᵀ, from the Q8_0 matrix, else the packed one, else the tensor. */
+    /**
+     * out [rows, o] = input [rows, c] · weightᵀ, from the Q8_0 matrix, else the packed one, else the tensor. Row r of
+     * out starts at outOff + r·outStride.
+     */
     private static void matmul(float[] input, int inputOff, int rows, int c, Tensor weight, Q8Tensor quantizedWeight,
-                               PackedMatrix packedWeight, float[] out, int outOff, int o) {
+                               PackedMatrix packedWeight, float[] out, int outOff, int outStride, int o) {
         if (quantizedWeight != null) {
-            DecoderMatmul.q8(input, inputOff, rows, c, quantizedWeight, 0, o, out, outOff, o);
+            DecoderMatmul.q8(input, inputOff, rows, c, quantizedWeight, 0, o, out, outOff, outStride);
         } else if (packedWeight != null) {
-            packedWeight.multiply(input, inputOff, rows, out, outOff, o);
+            packedWeight.multiply(input, inputOff, rows, out, outOff, outStride);
         } else {
-            DecoderMatmul.dense(input, inputOff, rows, c, weight.data(), weight.offset(), 0, o, out, outOff, o);
+            DecoderMatmul.dense(input, inputOff, rows, c, weight.data(), weight.offset(), 0, o, out, outOff,
+                    outStride);
         }
     }
 
@@ -372,18 +413,22 @@ public final class KvCacheDecoder implements AutoCloseable {
         }
     }
 
-    /** gate = silu(gate) ⊙ up, with silu(g) = g·σ(g) = g / (1 + exp(-g)). */
-    private static void swiglu(float[] gate, float[] up, int off, int count) {
-        int end = off + count;
-        int i = off;
-        for (; i + F.length() <= end; i += F.length()) {
-            FloatVector g = FloatVector.fromArray(F, gate, i);
+    /**
+     * out = silu(gate) ⊙ up for one row, with silu(g) = g·σ(g) = g / (1 + exp(-g)); gate [hidden] starts at gateOff
+     * and up [hidden] follows it.
+     */
+    private static void swiglu(float[] gateUp, int gateOff, float[] out, int outOff, int hidden) {
+        int upOff = gateOff + hidden;
+        int bound = F.loopBound(hidden);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector g = FloatVector.fromArray(F, gateUp, gateOff + i);
             FloatVector sigmoidInverse = RepeatableMath.exp(g.neg()).add(1f);
-            g.div(sigmoidInverse).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+            g.div(sigmoidInverse).mul(FloatVector.fromArray(F, gateUp, upOff + i)).intoArray(out, outOff + i);
         }
-        for (; i < end; i++) {
-            float g = gate[i];
-            gate[i] = g / (1f + RepeatableMath.exp(-g)) * up[i];
+        for (; i < hidden; i++) {
+            float g = gateUp[gateOff + i];
+            out[outOff + i] = g / (1f + RepeatableMath.exp(-g)) * gateUp[upOff + i];
         }
     }
 
