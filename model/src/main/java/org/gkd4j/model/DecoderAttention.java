@@ -20,10 +20,9 @@ final class DecoderAttention {
     private final boolean pairHeads;
     private final int paddedContext;
 
-    // kvCache: keys in blocks of LANES positions, [L][S, G, T'/LANES, D, LANES] with T' the context length
-    // rounded up to LANES, so that the scores of LANES positions are the lanes of one vector and a head's keys
-    // are read front to back; values [L][S, G, contextLength, D] so that the values of consecutive positions of
-    // a head are contiguous
+    // kvCache keys in blocks of LANES positions: [L][S, G, T'/LANES, D, LANES], where T' is the context length
+    // rounded up to LANES. The scores of LANES positions are then the lanes of one vector, and a head's keys are
+    // read front to back. Values are [L][S, G, contextLength, D], so consecutive positions of a head are contiguous.
     private final float[][] keyCache;
     private final float[][] valueCache;
 
@@ -100,7 +99,7 @@ final class DecoderAttention {
             int kvHead = h / groupSize;
             int keyBase = keyIndex(slot, kvHead, 0, 0);
 
-            // scores q·k_t/√D, lanes over positions t, reading the transposed keys row d by row d
+            // scores q·k_t/√D, lanes over positions t, reading one key vector per d from each block of positions
             for (int d = 0; d < headDim; d++) {
                 scaledQuery[d] = q[qOff + d] * scale;
             }
@@ -305,9 +304,9 @@ final class DecoderAttention {
 
     /**
      * As {@link #attentionPairs} for D = 8 on vectors of 8 lanes, so that a head's query, one position's value
-     * and one key component of a block of positions are each one vector. The loops over d have a constant trip
-     * count, so they compile without loop overhead, and the FMAs run in the same order as in attentionPairs, so
-     * both give the same bits. att: [2·T], scaledQuery: [2·D].
+     * and one key component of a block of positions are each one vector. The loops over d have the constant trip
+     * count 8, so C2 can unroll them. The FMAs run in the same order as in attentionPairs, so both give the same
+     * bits. att: [2·T], scaledQuery: [2·D].
      */
     private void attentionPairsOneVector(int layer, int slot, int position, float[] q, int qRow, float[] out,
                                          int outRow, float[] att, float[] scaledQuery) {
@@ -328,8 +327,7 @@ final class DecoderAttention {
                 scaledQuery[d] = q[qOff + d] * scale;
             }
 
-            // scores of both heads, att[0..T) for head h and att[T..2T) for head h + 1; the loops over d have the
-            // constant trip count 8, which C2 unrolls completely
+            // scores of both heads, att[0..T) for head h and att[T..2T) for head h + 1
             FloatVector maxesA = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
             FloatVector maxesB = maxesA;
             int t = 0;

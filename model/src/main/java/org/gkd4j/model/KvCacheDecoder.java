@@ -47,8 +47,8 @@ public final class KvCacheDecoder implements AutoCloseable {
     private final PackedMatrix[] packedQkv;
     private final PackedMatrix[] packedGateUp;
 
-    // activations [maxRows, width]; a row of qkv is q [H·D], k [G·D], v [G·D] side by side, and a row of gateUp
-    // is w1·x [hidden] then w3·x [hidden]
+    // activations [maxRows, width]. A row of qkv is q [H·D], k [G·D] and v [G·D] side by side, and a row of
+    // gateUp is w1·x [hidden] followed by w3·x [hidden].
     private final int qkvDim;
     private final float[] x;
     private final float[] xb;
@@ -414,7 +414,7 @@ public final class KvCacheDecoder implements AutoCloseable {
     }
 
     /**
-     * out = silu(gate) ⊙ up for one row, with silu(g) = g·σ(g) = g / (1 + exp(-g)); gate [hidden] starts at gateOff
+     * out = silu(gate) ⊙ up for one row, with silu(g) = g·σ(g) = g / (1 + exp(-g)). gate [hidden] starts at gateOff
      * and up [hidden] follows it.
      */
     private static void swiglu(float[] gateUp, int gateOff, float[] out, int outOff, int hidden) {

@@ -152,6 +152,8 @@ final class PackedMatrix {
         FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F);
         FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F);
         FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F);
+
+        // per column c: two panel vectors times four broadcast activations
         for (int c = 0; c < cols; c++) {
             FloatVector v0 = FloatVector.fromArray(F, data, w0 + c * PANEL);
             FloatVector v1 = FloatVector.fromArray(F, data, w1 + c * PANEL);
@@ -168,6 +170,8 @@ final class PackedMatrix {
             a30 = v0.fma(b, a30);
             a31 = v1.fma(b, a31);
         }
+
+        // the 4 × 16 outputs
         int o = panel * PANEL;
         store(a00, out, out0, o);
         store(a01, out, out0, o + PANEL);

@@ -13,8 +13,8 @@ class PackedMatrixTest {
     @Test
     void stackedMatricesMatchReference() {
         SplittableRandom random = new SplittableRandom(21);
-        // 13 + 7 + 6 = 26 rows: the parts straddle panels of 8, and 4 panels leave a 4x1 tail after a 4x3 tile;
-        // 11 columns and 1..9 activation rows are not multiples of the vector length or the 4-row tile
+        // 13 + 7 + 6 = 26 rows: the parts straddle panels of 8, and the 4 panels leave a 4x1 tail after a 4x3 tile.
+        // 11 columns and 1..9 activation rows are not multiples of the vector length or of the 4-row tile.
         int c = 11;
         int[] parts = {13, 7, 6};
         float[][] w = new float[parts.length][];
