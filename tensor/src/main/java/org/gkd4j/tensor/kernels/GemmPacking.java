@@ -117,7 +117,7 @@ final class GemmPacking {
      * Expands A(ii, p) = a[first + p·m + ii]: MR adjacent columns of a [K, M] matrix (Aᵀ stored).
      * NOTE: each p reads a cache line m floats from the last, so for large M the kc lines share few cache sets and the
      * next strip fetches them again. JFR put about 15% of the samples here at 32000×2048·2048×288 Aᵀ·B on one
-     * thread. Packing A for several strips at once would fetch each line once.
+     * thread. Copying the rows of 8 strips at once (System.arraycopy per k) first ran 0.86 times as fast there.
      */
     private static void expandFullColumns(float[] a, int first, int m, int kc, float[] ax) {
         for (int p = 0; p < kc; p++) {
