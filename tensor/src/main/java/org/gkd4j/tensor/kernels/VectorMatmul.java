@@ -9,7 +9,7 @@ import org.gkd4j.tensor.Tensor;
  * The Vector API matrix multiply c (+)= op(a)·op(b) (see {@link Backend#matmul} for shapes M, K, N and the batch
  * axis Bt): cache-blocked, register-tiled and split across {@link Parallel}.
  *
- * <p>Large products follow the usual blocked-GEMM loop nest. For each k block of at most {@link #KO_MAX} and each
+ * <p>Large products follow the usual blocked-GEMM loop nest. For each k block (see {@link #kBlock}) and each
  * column block of B that fits in L2, B is packed into NR-column micro-panels. Then, for each MR-row strip of c and
  * each k sub-block of at most {@link #KC_MAX}, {@link #computeStrip} expands the A micro-panel (kept in L1) and
  * sweeps it across the packed B with {@link GemmMicroKernel#tileExpandedPacked}.
@@ -35,9 +35,9 @@ public final class VectorMatmul {
      * block of B must span many NR-wide tiles: with B_BLOCK_FLOATS / (ko·NR) tiles per expansion, ko = 384 and a
      * 256 KiB block left 7 tiles and spent about 17% of the samples in expansion (JFR, 4096×288·288×768), while
      * ko = 96 with 512 KiB leaves 42 tiles and expansion drops out of the profile.
-     * Each k block is one more pass of read, add and write over the whole of c, so when a B block of KO_MAX rows
-     * holds all of N with room to spare, the k block grows up to 4·KO_MAX rows (see kBlockLimit): 4096×768·768×288
-     * then makes 2 passes over its 4.7 MB c instead of 8. In interleaved runs on the loaded benchmark machine, that
+     * Each k block is one more pass of read, add and write over the whole of c. So when a B block of KO_MAX rows
+     * holds all of N with room to spare, the k block grows up to 4·KO_MAX rows (see kBlockLimit), and
+     * 4096×768·768×288 then makes 2 passes over its 4.7 MB c instead of 8. In interleaved runs on the loaded benchmark machine, that
      * shape ran 1.04 to 1.17 times as fast on 2 threads (medians of three sittings of 14–16 pairs) and 0.88 to 1.13
      * times on one thread, within the noise there.
      * An expanded A micro-panel is MR·kc vectors (18 KiB at kc = 96 with the 256-bit vectors of AVX2, 36 KiB with
@@ -174,7 +174,7 @@ public final class VectorMatmul {
     /**
      * Adds the product of one MR-row strip of A (rows [row, row + validRows), k range [po, po + ko)) and a packed B
      * block (ko rows, columns [col0, col0 + cols)) to c. The first k block overwrites c unless accumulating. Every
-     * element of c sees the same operations in the same order whichever thread calls this, which keeps results
+     * element of c gets the same operations in the same order whichever thread calls this, which keeps results
      * bitwise independent of the thread count.
      */
     static void computeStrip(float[] a, int aBase, int m, int k, boolean transA, int row, int validRows,
