@@ -37,9 +37,9 @@ public final class VectorMatmul {
      * ko = 96 with 512 KiB leaves 42 tiles and expansion drops out of the profile.
      * Each k block is one more pass of read, add and write over the whole of c. So when a B block of KO_MAX rows
      * holds all of N with room to spare, the k block grows up to 4·KO_MAX rows (see kBlockLimit), and
-     * 4096×768·768×288 then makes 2 passes over its 4.7 MB c instead of 8. In interleaved runs on the loaded benchmark machine, that
-     * shape ran 1.04 to 1.17 times as fast on 2 threads (medians of three sittings of 14–16 pairs) and 0.88 to 1.13
-     * times on one thread, within the noise there.
+     * 4096×768·768×288 then makes 2 passes over its 4.7 MB c instead of 8. In interleaved runs on the loaded
+     * benchmark machine, that shape ran 1.04 to 1.17 times as fast on 2 threads (medians of three sittings of 14–16
+     * pairs) and 0.88 to 1.13 times on one thread, within the noise there.
      * An expanded A micro-panel is MR·kc vectors (18 KiB at kc = 96 with the 256-bit vectors of AVX2, 36 KiB with
      * AVX-512). In a single-tile loop, kc of 64 to 96 ran at 88–94 GFLOP per CPU-second and 128 to 384 at 66–74 as
      * the panel spills out of L1 (AMD EPYC VM with AVX2 and 512 KiB of L2 per core, JDK 25, on a loaded machine).
