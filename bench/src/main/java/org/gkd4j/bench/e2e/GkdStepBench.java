@@ -95,6 +95,15 @@ public final class GkdStepBench {
         double[] teacherForward = new double[steps];
         double[] studentUpdate = new double[steps];
         double[] allocated = new double[steps];
+        // process CPU seconds of the teacher forward + student update: on a loaded machine wall time mostly measures
+        // the load, while CPU time still compares two builds (it cannot show stalls caused by other processes)
+        double[] updateCpu = new double[steps];
+        // CPU seconds of the calling thread alone: with --threads 1 it is all of the work and excludes the
+        // spin-waits of idle pool workers
+        double[] teacherThreadCpu = new double[steps];
+        double[] studentThreadCpu = new double[steps];
+        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         com.sun.management.ThreadMXBean threadBean =
                 (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         try (Generator generator = new Generator(student, null, BATCH, threads)) {
@@ -122,6 +131,8 @@ public final class GkdStepBench {
                 long sampled = System.nanoTime();
 
                 long allocatedBefore = threadBean.getCurrentThreadAllocatedBytes();
+                long cpuBefore = os.getProcessCpuTime();
+                long threadCpuBefore = threadBean.getCurrentThreadCpuTime();
                 try (Workspace.Scope ignored = useWorkspace ? workspace.step() : () -> { }) {
                     // 2. teacher forward without gradient
                     Var teacherHidden;
@@ -130,6 +141,7 @@ public final class GkdStepBench {
                                 null);
                     }
                     long taught = System.nanoTime();
+                    long threadCpuTaught = threadBean.getCurrentThreadCpuTime();
 
                     // 3. student forward, JSD, backward, clip and AdamW
                     float[] weights = batch.positionWeights("token-mean", batch.lossPositions(), batch.batch());
@@ -142,11 +154,15 @@ public final class GkdStepBench {
                     optimizer.step();
                     optimizer.zeroGrad();
                     long updated = System.nanoTime();
+                    long threadCpuUpdated = threadBean.getCurrentThreadCpuTime();
                     if (step >= 0) {
                         sampling[step] = (sampled - start) / 1e9;
                         teacherForward[step] = (taught - sampled) / 1e9;
                         studentUpdate[step] = (updated - taught) / 1e9;
                         allocated[step] = threadBean.getCurrentThreadAllocatedBytes() - allocatedBefore;
+                        updateCpu[step] = (os.getProcessCpuTime() - cpuBefore) / 1e9;
+                        teacherThreadCpu[step] = (threadCpuTaught - threadCpuBefore) / 1e9;
+                        studentThreadCpu[step] = (threadCpuUpdated - threadCpuTaught) / 1e9;
                     }
                 }
             }
@@ -155,6 +171,9 @@ public final class GkdStepBench {
         System.out.printf(Locale.ROOT, "gkd step %s -> student (vocab %d): %.3f s (sampling %.3f, teacher %.3f, "
                         + "student %.3f; medians over %d steps, %d threads)%n", name, studentConfig.vocabSize(), total,
                 median(sampling), median(teacherForward), median(studentUpdate), steps, threads);
+        System.out.printf(Locale.ROOT, "gkd step %s: teacher forward + student update %.3f CPU-seconds (median, all "
+                + "threads of the process); calling thread: teacher %.4f, student %.4f CPU-seconds (median)%n", name,
+                median(updateCpu), median(teacherThreadCpu), median(studentThreadCpu));
         System.out.println("gkd step " + name + ": peak RSS " + peakRss());
         System.out.printf(Locale.ROOT, "gkd step %s: teacher forward + student update allocate %.1f MB per step on "
                 + "the calling thread (median; workspace %s)%n", name, median(allocated) / 1e6, useWorkspace ? "on" : "off");
