@@ -197,14 +197,15 @@ final class VectorAttention {
     private static void gatherTransposed(Tensor x, int bi, int gi, float[] out, int at, int stride) {
         int t = x.dim(1), g = x.dim(2), d = x.dim(3);
         float[] xd = x.data();
-        for (int s = 0; s < t; s++) {
-            int row = x.offset() + ((bi * t + s) * g + gi) * d;
-            for (int j = 0; j < d; j++) {
-                out[at + j * stride + s] = xd[row + j];
-            }
-        }
+        // contiguous stores along s; the T·D values read fit in L1, so the strided reads stay cheap
+        int first = x.offset() + (bi * t * g + gi) * d;
+        int rowStride = g * d;
         for (int j = 0; j < d; j++) {
-            Arrays.fill(out, at + j * stride + t, at + (j + 1) * stride, 0f);
+            int dst = at + j * stride;
+            for (int s = 0, src = first + j; s < t; s++, src += rowStride) {
+                out[dst + s] = xd[src];
+            }
+            Arrays.fill(out, dst + t, dst + stride, 0f);
         }
     }
 
