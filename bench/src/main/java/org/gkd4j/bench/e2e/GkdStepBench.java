@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import org.gkd4j.gkd.divergence.DistillationLoss;
 import org.gkd4j.gkd.divergence.Divergence;
+import org.gkd4j.gkd.train.GkdStep;
 import org.gkd4j.gkd.train.SequenceBatch;
 import org.gkd4j.model.ModelConfig;
 import org.gkd4j.model.Transformer;
@@ -134,21 +135,29 @@ public final class GkdStepBench {
                 long cpuBefore = os.getProcessCpuTime();
                 long threadCpuBefore = threadBean.getCurrentThreadCpuTime();
                 try (Workspace.Scope ignored = useWorkspace ? workspace.step() : () -> { }) {
+                    // the loss rows (the completion positions) with their token-mean weights; as GkdStep does, both
+                    // models compute the last block's feed-forward and the final norm on these rows alone
+                    float[] weights = batch.positionWeights("token-mean", batch.lossPositions(), batch.batch());
+                    int[] lossRows = GkdStep.lossRows(weights);
+                    float[] lossWeights = new float[lossRows.length];
+                    for (int r = 0; r < lossRows.length; r++) {
+                        lossWeights[r] = weights[lossRows[r]];
+                    }
+
                     // 2. teacher forward without gradient
                     Var teacherHidden;
                     try (Tape.Scope noGrad = Tape.noGrad()) {
                         teacherHidden = teacher.forwardHidden(batch.ids(), batch.batch(), batch.time(), batch.keyMask(),
-                                null);
+                                null, lossRows);
                     }
                     long taught = System.nanoTime();
                     long threadCpuTaught = threadBean.getCurrentThreadCpuTime();
 
                     // 3. student forward, JSD, backward, clip and AdamW
-                    float[] weights = batch.positionWeights("token-mean", batch.lossPositions(), batch.batch());
                     Var studentHidden = student.forwardHidden(batch.ids(), batch.batch(), batch.time(),
-                            batch.keyMask(), null);
+                            batch.keyMask(), null, lossRows);
                     Var loss = DistillationLoss.forward(studentHidden, student.headWeight(), teacherHidden.value(),
-                            teacher.headWeight().value(), weights, jsd, 1f, CHUNK_ROWS);
+                            teacher.headWeight().value(), lossWeights, jsd, 1f, CHUNK_ROWS);
                     loss.backward();
                     GradClip.clipGlobalNorm(student.parameters(), 1f);
                     optimizer.step();
