@@ -235,7 +235,7 @@ class VectorBackendTest {
 
     @Test
     void ropeMatchesScalarBeyondTabulatedPositions() {
-        // positions 0..3 first tabulate a short table, then 5000 grows it and 70000 takes the untabulated path
+        // positions 0..3 tabulate the first 256 positions, 5000 grows the table and 70000 takes the untabulated path
         int d = 16, heads = 2;
         int[][] positionSets = {{0, 1, 2, 3}, {5000, 3, 4999, 0}, {70000, 65535, 65536, 1}};
         for (int[] positions : positionSets) {
