@@ -1,23 +1,44 @@
 package org.gkd4j.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import org.gkd4j.gkd.data.Utf8Text;
 import org.gkd4j.gkd.train.TrainConfig;
 
 /** Builds the effective {@link TrainConfig}: the mode's defaults, then a JSON config file, then the command line. */
 public final class ConfigFile {
 
-    private static final ObjectMapper JSON = new ObjectMapper()
+    // 2.5 for an integer option, "true" for a flag or 5 for a path is a typing mistake, so it is rejected rather than
+    // rounded or converted. A key given twice is rejected because only one of the two values could take effect.
+    private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .withCoercionConfig(LogicalType.Textual, textual -> textual
+                    .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+            .build();
+
+    /** The options of distill and sft that a config file cannot set. */
+    static final List<String> COMMAND_LINE_ONLY = List.of("config", "resume", "overwrite");
 
     private ConfigFile() {
     }
@@ -29,13 +50,21 @@ public final class ConfigFile {
     public static TrainConfig merge(TrainConfig base, Path file, ObjectNode commandLine) {
         ObjectNode merged = JSON.valueToTree(base);
         if (file != null) {
-            merged.setAll(read(file));
+            ObjectNode fromFile = read(file);
+            checkValues(file, fromFile, merged);
+            merged.setAll(fromFile);
         }
         merged.setAll(commandLine);
         try {
             return JSON.treeToValue(merged, TrainConfig.class);
         } catch (UnrecognizedPropertyException e) {
-            throw new IllegalArgumentException("config file " + file + ": unknown key \"" + e.getPropertyName()
+            String key = e.getPropertyName();
+            if (COMMAND_LINE_ONLY.contains(key)) {
+                throw new IllegalArgumentException("config file " + file + ": \"" + key + "\" is a command-line"
+                        + " option only, because it chooses what happens to the run rather than how it trains; remove"
+                        + " it from the file and pass --" + key + " instead");
+            }
+            throw new IllegalArgumentException("config file " + file + ": unknown key \"" + key
                     + "\"; keys are the long option names without dashes, for example \"batch-size\"");
         } catch (MismatchedInputException e) {
             throw new IllegalArgumentException(wrongType(file, merged, e));
@@ -69,14 +98,41 @@ public final class ConfigFile {
         return where + ": " + key + " must be " + expected + ", got " + (value == null ? "null" : value.toString());
     }
 
+    /**
+     * Rejects the values that the typed conversion would report without naming the key, or not at all. These are null
+     * for a setting whose default is not null (only the paths and the reward may be null), and an integer beyond the
+     * range of an int option.
+     */
+    static void checkValues(Path file, ObjectNode fromFile, ObjectNode defaults) {
+        for (var entry : fromFile.properties()) {
+            String key = entry.getKey();
+            JsonNode value = entry.getValue();
+            JsonNode byDefault = defaults.get(key);
+            if (byDefault == null) {
+                continue;
+            }
+            if (value.isNull() && !byDefault.isNull()) {
+                throw new IllegalArgumentException(file + ": " + key + " must not be null; remove the key to use the"
+                        + " default " + byDefault);
+            }
+            if (byDefault.isInt() && value.isIntegralNumber() && !value.canConvertToInt()) {
+                throw new IllegalArgumentException(file + ": " + key + " must be an integer from " + Integer.MIN_VALUE
+                        + " to " + Integer.MAX_VALUE + ", got " + value);
+            }
+        }
+    }
+
     /** Reads a JSON object from {@code file}. */
     public static ObjectNode read(Path file) {
-        if (!Files.isRegularFile(file)) {
+        if (!Files.exists(file)) {
             throw new IllegalArgumentException("config file " + file + " is not found");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("config file " + file + " is not a regular file; pass a JSON file");
         }
         JsonNode node;
         try {
-            node = JSON.readTree(Files.readString(file));
+            node = JSON.readTree(Utf8Text.read(file, "config file " + file));
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("config file " + file + " is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.gkd4j.model.SequenceScorer;
+import org.gkd4j.gkd.data.Utf8Text;
 import org.gkd4j.model.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -118,7 +118,7 @@ public final class EvalCommand implements Callable<Integer> {
             throw new ModelOptions.CliException("--data " + file + " not found; pass an existing text or JSONL file");
         }
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            lines = Utf8Text.read(file, "--data " + file).lines().toList();
         } catch (IOException e) {
             throw new ModelOptions.CliException("cannot read --data " + file + ": " + e.getMessage());
         }

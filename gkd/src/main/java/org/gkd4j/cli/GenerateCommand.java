@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.gkd4j.gkd.data.Utf8Text;
 import org.gkd4j.model.sampling.Generation;
 import org.gkd4j.model.sampling.Generator;
 import org.gkd4j.model.sampling.SamplingOptions;
@@ -105,6 +106,11 @@ public final class GenerateCommand implements Callable<Integer> {
                 throw new ModelOptions.CliException("prompt " + (i + 1) + " is empty and the tokenizer has no BOS"
                         + " token to start from; give a non-empty prompt");
             }
+            if (prompts[i].length >= contextLength) {
+                throw new ModelOptions.CliException("prompt " + (i + 1) + " has " + prompts[i].length + " tokens (BOS"
+                        + " included) but the model's context length is " + contextLength + ", which leaves no room"
+                        + " for new tokens; shorten it");
+            }
         }
 
         Generation[] generations;
@@ -167,7 +173,7 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new ModelOptions.CliException("--prompts " + file + " not found; pass an existing JSONL file");
         }
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            lines = Utf8Text.read(file, "--prompts " + file).lines().toList();
         } catch (IOException e) {
             throw new ModelOptions.CliException("cannot read --prompts " + file + ": " + e.getMessage());
         }

@@ -1,5 +1,6 @@
 package org.gkd4j.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -9,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.gkd4j.gkd.train.AtomicFiles;
 import org.gkd4j.gkd.train.CheckpointStore;
 import org.gkd4j.gkd.train.GkdTrainer;
@@ -17,6 +20,8 @@ import org.gkd4j.gkd.train.ProgressBar;
 import org.gkd4j.gkd.train.TrainConfig;
 import org.gkd4j.gkd.train.TrainingDivergedException;
 import org.gkd4j.gkd.train.TrainingSetup;
+import org.gkd4j.model.ModelConfig;
+import org.gkd4j.model.checkpoint.LlamaSafetensors;
 import org.gkd4j.model.tokenizer.Tokenizers;
 import org.gkd4j.tensor.kernels.Kernels;
 import org.gkd4j.tensor.kernels.Parallel;
@@ -31,7 +36,7 @@ final class TrainCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Options of the GKD loss and its sampling mixture, which sft has no use for. */
-    static final java.util.List<String> DISTILL_ONLY = java.util.List.of("lambda", "beta", "divergence",
+    static final List<String> DISTILL_ONLY = List.of("lambda", "beta", "divergence",
             "loss-temperature", "seq-kd", "reward", "reward-weight");
 
     private TrainCommand() {
@@ -46,21 +51,26 @@ final class TrainCommand {
             // effective config: defaults, then --config (or the resumed run's config.json), then the command line
             TrainConfig config = effectiveConfig(mode, options);
             outputDir = Path.of(config.outputDir());
-            if (config.seqKd() && config.lambda() >= 1) {
-                err.println(command + ": warning: --seq-kd has no effect with --lambda " + config.lambda()
-                        + ": every step is on-policy, so no step trains on teacher samples");
-            }
-            checkOutputDir(outputDir, resume, options.overwrite);
+            warnIneffectiveOptions(command, config, err);
+            checkOutputDir(outputDir, resume, options.overwrite, config, options.config);
             if (resume && Files.isRegularFile(outputDir.resolve(GkdTrainer.STUDENT_FILE))) {
                 out.println("run " + outputDir + " already finished at step " + config.steps() + "; nothing to do");
                 return 0;
             }
             setup = TrainingSetup.prepare(config);
+            if (resume) {
+                checkResumedStudent(outputDir, setup);
+            }
         } catch (IllegalArgumentException | UncheckedIOException e) {
             err.println(command + ": " + e.getMessage());
             return Main.EXIT_USAGE;
         } catch (IOException e) {
             err.println(command + ": cannot read input: " + e.getMessage());
+            return Main.EXIT_USAGE;
+        } catch (OutOfMemoryError e) {
+            // nothing is written yet, so the run can be retried with a smaller shape or a larger heap
+            err.println(command + ": out of memory while loading the models and data (" + maxHeap() + "); choose a"
+                    + " smaller --student-* shape, or raise the heap with GKD4J_JAVA_OPTS=-Xmx...");
             return Main.EXIT_USAGE;
         }
 
@@ -106,9 +116,35 @@ final class TrainCommand {
         } catch (TrainingDivergedException e) {
             err.println(command + ": " + e.getMessage());
             return 1;
+        } catch (OutOfMemoryError e) {
+            err.println(command + ": out of memory while training (" + maxHeap() + "); lower --batch-size,"
+                    + " --max-new-tokens or --chunk-rows, or raise the heap with GKD4J_JAVA_OPTS=-Xmx..., then"
+                    + " continue with: " + command + " --resume " + outputDir);
+            return 1;
         } catch (IOException | UncheckedIOException e) {
             err.println(command + ": failed writing to " + outputDir + ": " + e.getMessage());
             return 1;
+        }
+    }
+
+    private static String maxHeap() {
+        return String.format(Locale.ROOT, "the maximum heap is %.1f GiB", Runtime.getRuntime().maxMemory() / 1073741824.0);
+    }
+
+    /** Warns about settings that are valid but change nothing, so that a typo in a sweep does not go unnoticed. */
+    static void warnIneffectiveOptions(String command, TrainConfig config, PrintStream err) {
+        if (config.seqKd() && config.lambda() >= 1) {
+            err.println(command + ": warning: --seq-kd has no effect with --lambda " + config.lambda()
+                    + ": every step is on-policy, so no step trains on teacher samples");
+        }
+        if (config.reward() != null && config.lambda() <= 0) {
+            err.println(command + ": warning: --reward has no effect with --lambda " + config.lambda()
+                    + ": the reward term applies only to on-policy steps, and there are none");
+        }
+        double defaultWeight = TrainConfig.defaults(config.mode()).rewardWeight();
+        if (config.reward() == null && config.rewardWeight() != defaultWeight) {
+            err.println(command + ": warning: --reward-weight " + config.rewardWeight() + " has no effect without"
+                    + " --reward");
         }
     }
 
@@ -169,23 +205,21 @@ final class TrainCommand {
         }
         commandLine.put("mode", mode);
         TrainConfig config;
+        Path configFile;
         if (options.resume != null) {
-            Path saved = options.resume.resolve("config.json");
-            if (!Files.isRegularFile(saved)) {
-                throw new IllegalArgumentException("--resume " + options.resume + " has no config.json; pass the output "
-                        + "directory of an earlier run");
-            }
-            if (options.config != null) {
-                throw new IllegalArgumentException("--resume " + options.resume + " uses its own config.json;"
-                        + " drop --config " + options.config);
-            }
+            configFile = options.resume.resolve("config.json");
+            checkResume(mode, options, configFile);
             ObjectNode identity = JSON.createObjectNode();
             identity.put("mode", mode);
             identity.put("output-dir", options.resume.toString());
-            config = ConfigFile.merge(TrainConfig.defaults(mode), saved, identity);
+            config = ConfigFile.merge(TrainConfig.defaults(mode), configFile, identity);
             rejectChangedOptions(options.resume, config, commandLine);
         } else {
-            config = ConfigFile.merge(TrainConfig.defaults(mode), options.config, commandLine);
+            configFile = options.config;
+            config = ConfigFile.merge(TrainConfig.defaults(mode), configFile, commandLine);
+        }
+        if (mode.equals("sft") && configFile != null) {
+            rejectDistillOnlyKeys(configFile, config);
         }
         if (config.outputDir() == null) {
             String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
@@ -195,7 +229,107 @@ final class TrainCommand {
             config = ConfigFile.merge(config, null, withDir);
         }
         config.validate();
+        // NOTE: TrainingSetup compares the int sum with the context length, and a sum past Integer.MAX_VALUE wraps
+        // to a negative number that passes, so such a sum is rejected here.
+        long promptAndNew = (long) config.maxPromptTokens() + config.maxNewTokens();
+        if (promptAndNew > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("--max-new-tokens " + config.maxNewTokens() + " plus --max-prompt-tokens "
+                    + config.maxPromptTokens() + " is beyond any context length; lower them so that their sum is at"
+                    + " most the models' context length");
+        }
         return config;
+    }
+
+    /**
+     * Checks that {@code --resume} names a run directory of this command, and rejects the options that contradict
+     * continuing it in place: --config, --overwrite and another --output-dir.
+     */
+    static void checkResume(String mode, TrainOptions options, Path savedConfig) {
+        Path runDir = options.resume;
+        if (!Files.isRegularFile(savedConfig)) {
+            throw new IllegalArgumentException("--resume " + runDir + " has no config.json; pass the output "
+                    + "directory of an earlier run");
+        }
+        if (options.config != null) {
+            throw new IllegalArgumentException("--resume " + runDir + " uses its own config.json;"
+                    + " drop --config " + options.config);
+        }
+        if (options.overwrite) {
+            throw new IllegalArgumentException("--resume " + runDir + " continues that run in place, so --overwrite"
+                    + " would delete what it continues from; drop --overwrite");
+        }
+        if (options.outputDir != null && !Path.of(options.outputDir).toAbsolutePath().normalize()
+                .equals(runDir.toAbsolutePath().normalize())) {
+            throw new IllegalArgumentException("--resume " + runDir + " writes into that directory, not --output-dir "
+                    + options.outputDir + "; drop --output-dir");
+        }
+        JsonNode savedMode = ConfigFile.read(savedConfig).get("mode");
+        boolean knownMode = savedMode != null && List.of("distill", "sft").contains(savedMode.asText());
+        if (knownMode && !savedMode.asText().equals(mode)) {
+            throw new IllegalArgumentException("--resume " + runDir + " is a gkd4j " + savedMode.asText() + " run; "
+                    + "continue it with: gkd4j " + savedMode.asText() + " --resume " + runDir);
+        }
+    }
+
+    /**
+     * Rejects a config file that sets a distill-only option for sft. A key at its sft default passes, because a
+     * saved sft config.json lists every key; a distill run's config.json (λ 1, rkl) is rejected.
+     */
+    static void rejectDistillOnlyKeys(Path file, TrainConfig config) {
+        ObjectNode fromFile = ConfigFile.read(file);
+        ObjectNode effective = JSON.valueToTree(config);
+        ObjectNode sftDefaults = JSON.valueToTree(TrainConfig.defaults("sft"));
+        for (String key : DISTILL_ONLY) {
+            if (fromFile.has(key) && !effective.get(key).equals(sftDefaults.get(key))) {
+                throw new IllegalArgumentException("config file " + file + " sets " + key + " to " + fromFile.get(key)
+                        + ", a distill option; sft trains with cross-entropy on the data's completions only: remove the"
+                        + " key " + key + " from " + file + " (or set it to sft's value " + sftDefaults.get(key)
+                        + "), or run gkd4j distill");
+            }
+        }
+    }
+
+    /**
+     * Checks that the newest checkpoint of a resumed run contains a student of the shape the run's config.json
+     * builds, so that a checkpoint from another model fails here with exit code 2 instead of while loading weights.
+     */
+    static void checkResumedStudent(Path runDir, TrainingSetup setup) throws IOException {
+        Optional<Path> latest = new CheckpointStore(runDir.resolve(GkdTrainer.CHECKPOINTS_DIR), Integer.MAX_VALUE)
+                .latest();
+        if (latest.isEmpty()) {
+            return;
+        }
+        Path weights = latest.get().resolve(CheckpointStore.STUDENT_FILE);
+        ModelConfig saved;
+        try {
+            saved = LlamaSafetensors.read(weights).config();
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            throw new IllegalArgumentException("--resume " + runDir + ": the newest checkpoint is unreadable ("
+                    + e.getMessage() + "); delete " + latest.get() + " to resume from the one before it");
+        }
+        ModelConfig expected = setup.student().config();
+        if (!saved.equals(expected)) {
+            throw new IllegalArgumentException("--resume " + runDir + ": checkpoint " + weights + " contains a student with "
+                    + differences(saved, expected) + "; resume only the directory that wrote this checkpoint, with its"
+                    + " config.json unchanged");
+        }
+    }
+
+    /** Returns the fields where two model shapes differ, for example "dim 16 where config.json builds 8". */
+    private static String differences(ModelConfig saved, ModelConfig expected) {
+        List<String> fields = new java.util.ArrayList<>();
+        for (java.lang.reflect.RecordComponent component : ModelConfig.class.getRecordComponents()) {
+            try {
+                Object savedValue = component.getAccessor().invoke(saved);
+                Object expectedValue = component.getAccessor().invoke(expected);
+                if (!savedValue.equals(expectedValue)) {
+                    fields.add(component.getName() + " " + savedValue + " where config.json builds " + expectedValue);
+                }
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("ModelConfig." + component.getName() + " is not readable", e);
+            }
+        }
+        return String.join(", ", fields);
     }
 
     /**
@@ -220,22 +354,64 @@ final class TrainCommand {
         }
     }
 
-    private static java.util.List<String> options(ObjectNode node) {
-        java.util.List<String> keys = new java.util.ArrayList<>();
+    private static List<String> options(ObjectNode node) {
+        List<String> keys = new java.util.ArrayList<>();
         node.fieldNames().forEachRemaining(keys::add);
         return keys;
     }
 
-    private static void checkOutputDir(Path outputDir, boolean resume, boolean overwrite) throws IOException {
+    /** Checks that the nearest existing ancestor of {@code outputDir} is a writable directory, so creating it works. */
+    private static void checkCreatable(Path outputDir) {
+        Path existing = outputDir.toAbsolutePath().normalize();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return;
+        }
+        if (!Files.isDirectory(existing)) {
+            throw new IllegalArgumentException("--output-dir " + outputDir + " cannot be created because " + existing
+                    + " is a file; pass a path under a directory");
+        }
+        if (!Files.isWritable(existing)) {
+            throw new IllegalArgumentException("--output-dir " + outputDir + " cannot be created because " + existing
+                    + " is not writable; pass a directory you can write to");
+        }
+    }
+
+    /**
+     * Checks that the output directory may be written. --overwrite deletes only an earlier run directory (one with
+     * config.json), and never one that contains a file this run reads.
+     */
+    private static void checkOutputDir(Path outputDir, boolean resume, boolean overwrite, TrainConfig config,
+                                       Path configFile) throws IOException {
         if (resume) {
             return;
         }
         if (Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
             throw new IllegalArgumentException("--output-dir " + outputDir + " is a file; pass a directory");
         }
-        if (!overwrite && !GkdTrainer.isEmptyDirectory(outputDir)) {
+        checkCreatable(outputDir);
+        if (GkdTrainer.isEmptyDirectory(outputDir)) {
+            return;
+        }
+        if (!overwrite) {
             throw new IllegalArgumentException("--output-dir " + outputDir + " is not empty; pass --overwrite to replace "
                     + "it, --resume " + outputDir + " to continue that run, or another directory");
+        }
+        if (!Files.isRegularFile(outputDir.resolve("config.json"))) {
+            throw new IllegalArgumentException("--output-dir " + outputDir + " is not a gkd4j run directory (it has no"
+                    + " config.json), so --overwrite does not delete it; pass another directory or empty it yourself");
+        }
+        Path dir = outputDir.toAbsolutePath().normalize();
+        String[][] inputs = {{"--teacher", config.teacher()}, {"--student", config.student()},
+                {"--tokenizer", config.tokenizer()}, {"--data", config.data()},
+                {"--config", configFile == null ? null : configFile.toString()}};
+        for (String[] input : inputs) {
+            if (input[1] != null && Path.of(input[1]).toAbsolutePath().normalize().startsWith(dir)) {
+                throw new IllegalArgumentException("--overwrite would delete " + input[0] + " " + input[1]
+                        + ", which this run reads from " + outputDir + "; pass another --output-dir");
+            }
         }
     }
 }

@@ -21,7 +21,8 @@ public final class TrainOptions {
                     + " learning-rate schedule spans it; --threads may change).")
     Path resume;
 
-    @Option(names = "--overwrite", description = "Allow a non-empty --output-dir: its contents are deleted first.")
+    @Option(names = "--overwrite", description = "Replace an earlier run in --output-dir (a directory with config.json):"
+            + " its contents are deleted first, unless it contains a file this run reads.")
     boolean overwrite;
 
     @Option(names = "--teacher", paramLabel = "FILE", description = {"Teacher checkpoint. distill learns from it (default: the shipped stories260K);",

@@ -12,8 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.gkd4j.model.ModelConfig;
 import org.gkd4j.model.Transformer;
+import org.gkd4j.model.checkpoint.HuggingFaceWriter;
 import org.gkd4j.model.checkpoint.LlamaSafetensors;
 import org.gkd4j.model.checkpoint.ModelWeights;
+import org.gkd4j.model.checkpoint.SafetensorsDtype;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -100,6 +102,17 @@ class DistillCommandTest {
     }
 
     @Test
+    void parseErrorIsShortWithSuggestion() {
+        assertRejected(distill("--lamda", "0.5"), "gkd4j distill: Unknown options: '--lamda'",
+                "Possible solutions: --lambda", "Run 'gkd4j distill --help' to list the options.");
+        assertFalse(err().contains("Usage:"), "the usage text would bury the error: " + err());
+        errBytes.reset();
+        assertEquals(Main.EXIT_USAGE, Main.execute("distil"));
+        assertTrue(err().contains("Did you mean: gkd4j distill?"), err());
+        assertTrue(err().contains("Run 'gkd4j --help' to list the commands."), err());
+    }
+
+    @Test
     void lambdaAboveOneIsRejected() {
         assertRejected(distill("--lambda", "1.5"), "--lambda", "1.5", "[0, 1]");
     }
@@ -137,8 +150,10 @@ class DistillCommandTest {
 
     @Test
     void sftRejectsDistillOnlyOptions() {
-        for (String[] option : new String[][] {{"--lambda", "0.5"}, {"--divergence", "jsd"}, {"--seq-kd"},
-                {"--beta", "0.1"}, {"--loss-temperature", "2"}}) {
+        String[][] options = {{"--lambda", "0.5"}, {"--divergence", "jsd"}, {"--seq-kd"}, {"--beta", "0.1"},
+                {"--loss-temperature", "2"}, {"--reward", "keyword:dog"}, {"--reward-weight", "0.9"}};
+        assertEquals(TrainCommand.DISTILL_ONLY.size(), options.length, "one case per distill-only option");
+        for (String[] option : options) {
             errBytes.reset();
             String[] args = new String[option.length + 3];
             args[0] = "sft";
@@ -163,12 +178,50 @@ class DistillCommandTest {
     }
 
     @Test
+    void maxNewTokensNearIntLimitIsRejected() {
+        // 32 + 2147483647 wraps to a negative int, which a plain int comparison with the context length accepts
+        assertRejected(distill("--max-new-tokens", "2147483647"), "--max-new-tokens 2147483647 plus"
+                + " --max-prompt-tokens 32 is beyond any context length");
+    }
+
+    @Test
     void mismatchedVocabulariesAreRejected() {
         ModelConfig config = new ModelConfig(16, 1, 2, 1, 32, 600, 512, 10000f, 1e-5f, true);
         Path student = dir.resolve("student.safetensors");
         LlamaSafetensors.write(student, ModelWeights.dense(config, Transformer.init(config, 1).namedTensors()));
         assertRejected(distill("--student", student.toString()),
                 "student has vocab 600 but the teacher has 512: distil only between models that share a tokenizer");
+    }
+
+    @Test
+    void malformedTokenizerNamesTheOption() throws IOException {
+        Path tokenizer = Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": 7}");
+        assertRejected(distill("--tokenizer", tokenizer.toString()), "--tokenizer " + tokenizer + ": ");
+    }
+
+    @Test
+    void sftOnPromptOnlyDataAsksForCompletions() throws IOException {
+        Path data = Files.writeString(dir.resolve("prompts.jsonl"),
+                "{\"prompt\": \"a\"}\n{\"prompt\": \"b\"}\n{\"prompt\": \"c\"}\n");
+        int exitCode = Main.execute("sft", "--output-dir", out().toString(), "--data", data.toString(),
+                "--held-out", "1", "--batch-size", "2");
+        assertRejected(exitCode, "sft trains on completions; add a completion to every example");
+        // sft rejects both of the distill remedies, so the message must not offer them
+        assertFalse(err().contains("--seq-kd"), err());
+    }
+
+    @Test
+    void huggingFaceDirectoryIsAcceptedAsTeacher() throws IOException {
+        // the directory passes the --teacher checks, so the first error is the later batch-size check
+        ModelConfig config = new ModelConfig(16, 1, 2, 1, 32, 512, 512, 10000f, 1e-5f, true);
+        Path teacher = Files.createDirectories(dir.resolve("hf-teacher"));
+        HuggingFaceWriter.write(teacher, ModelWeights.dense(config, Transformer.init(config, 1).namedTensors()),
+                SafetensorsDtype.F32);
+        Path data = Files.writeString(dir.resolve("small.jsonl"),
+                "{\"prompt\": \"a\"}\n{\"prompt\": \"b\"}\n{\"prompt\": \"c\"}\n");
+        assertRejected(distill("--teacher", teacher.toString(), "--data", data.toString(), "--held-out", "1",
+                "--batch-size", "4"), "--batch-size 4", "2 training examples");
+        assertFalse(err().contains("--teacher"), err());
     }
 
     @Test
@@ -189,5 +242,70 @@ class DistillCommandTest {
     @Test
     void resumeWithoutRunIsRejected() {
         assertRejected(Main.execute("distill", "--resume", out().toString()), "config.json");
+    }
+
+    @Test
+    void overwriteKeepsDirectoryThatIsNotARun() throws IOException {
+        Files.createDirectories(out());
+        Path notes = Files.writeString(out().resolve("notes.txt"), "keep me");
+        assertEquals(Main.EXIT_USAGE, distill("--overwrite"), err());
+        assertTrue(err().contains("is not a gkd4j run directory (it has no config.json)"), err());
+        assertEquals("keep me", Files.readString(notes));
+    }
+
+    @Test
+    void overwriteKeepsRunDirectoryHoldingAnInput() throws IOException {
+        Files.createDirectories(out());
+        Path config = Files.writeString(out().resolve("config.json"), "{}");
+        Path data = Files.writeString(out().resolve("data.jsonl"),
+                "{\"prompt\": \"a\", \"completion\": \"b\"}\n".repeat(40));
+        assertEquals(Main.EXIT_USAGE, distill("--overwrite", "--data", data.toString()), err());
+        assertTrue(err().contains("--overwrite would delete --data " + data), err());
+        assertTrue(Files.isRegularFile(data));
+        assertEquals("{}", Files.readString(config));
+    }
+
+    @Test
+    void nonUtf8DataNamesLineAndByte() throws IOException {
+        Path data = Files.write(dir.resolve("latin1.txt"), "Tom ran.\nIt was caf\u00e9 time.\n".getBytes(
+                StandardCharsets.ISO_8859_1));
+        assertRejected(distill("--data", data.toString()), "line 2", "byte 0xe9", "not valid UTF-8");
+    }
+
+    @Test
+    void invalidPromptSplitNamesOption() {
+        assertRejected(distill("--prompt-split", "words"), "--prompt-split 'words' is invalid");
+    }
+
+    @Test
+    void outputDirUnderAFileIsRejected() throws IOException {
+        Path file = Files.writeString(dir.resolve("notes.txt"), "keep me");
+        Path under = file.resolve("run");
+        assertEquals(Main.EXIT_USAGE, Main.execute("distill", "--output-dir", under.toString()), err());
+        assertTrue(err().contains("--output-dir " + under + " cannot be created because " + file + " is a file"),
+                err());
+        assertEquals("keep me", Files.readString(file));
+    }
+
+    @Test
+    void sftHelpHidesDistillOptions() {
+        assertEquals(0, Main.execute("sft", "--help"));
+        String help = outBytes.toString(StandardCharsets.UTF_8);
+        for (String key : TrainCommand.DISTILL_ONLY) {
+            assertFalse(help.contains("--" + key + "="), "sft --help lists --" + key + ": " + help);
+            assertFalse(help.contains("--" + key + " "), "sft --help lists --" + key + ": " + help);
+        }
+        assertTrue(help.contains("--teacher=FILE"), help);
+        assertTrue(help.contains("--lr=LR"), help);
+    }
+
+    @Test
+    void ineffectiveRewardSettingsWarn() {
+        Path missing = dir.resolve("missing.jsonl");
+        assertRejected(distill("--reward", "keyword:dog", "--lambda", "0", "--data", missing.toString()),
+                "warning: --reward has no effect with --lambda 0.0", "not found");
+        errBytes.reset();
+        assertRejected(distill("--reward-weight", "0.9", "--data", missing.toString()),
+                "warning: --reward-weight 0.9 has no effect without --reward", "not found");
     }
 }

@@ -109,4 +109,15 @@ class EvalCommandTest {
         assertEquals(Main.EXIT_USAGE, result.exitCode());
         assertTrue(result.err().contains("--data"), result.err());
     }
+
+    @Test
+    void nonUtf8DataNamesLineAndByte() throws IOException {
+        Path data = Files.write(folder.resolve("latin1.txt"),
+                "Tom ran.\nIt was caf\u00e9 time.\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        Result result = GenerateCommandTest.run("eval", "--data", data.toString());
+        assertEquals(Main.EXIT_USAGE, result.exitCode(), result.err());
+        // "Tom ran.\n" is 9 bytes, and 0xE9 follows the 10 bytes "It was caf" on line 2
+        assertTrue(result.err().contains("--data " + data + " line 2: byte 0xe9 at offset 19 is not valid UTF-8"),
+                result.err());
+    }
 }

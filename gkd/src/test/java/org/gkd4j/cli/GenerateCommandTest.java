@@ -136,4 +136,25 @@ class GenerateCommandTest {
         assertEquals(Main.EXIT_USAGE, result.exitCode());
         assertTrue(result.err().contains("xml"), result.err());
     }
+
+    @Test
+    void nonUtf8PromptsNameLineAndByte() throws IOException {
+        Path prompts = Files.write(folder.resolve("latin1.jsonl"),
+                "{\"prompt\": \"ok\"}\n{\"prompt\": \"caf\u00e9\"}\n".getBytes(StandardCharsets.ISO_8859_1));
+        Result result = run("generate", "--prompts", prompts.toString());
+        assertEquals(Main.EXIT_USAGE, result.exitCode(), result.err());
+        // "{"prompt": "ok"}\n" is 17 bytes, and 0xE9 follows the 15 bytes {"prompt": "caf on line 2
+        assertTrue(result.err().contains("--prompts " + prompts + " line 2: byte 0xe9 at offset 32 is not valid UTF-8"),
+                result.err());
+    }
+
+    @Test
+    void promptFillingTheContextIsRejected() {
+        // 600 repetitions of "a " encode to at least 512 tokens, the context length of stories260K
+        Result result = run("generate", "--prompt", "a ".repeat(600), "--max-new-tokens", "4");
+        assertEquals(Main.EXIT_USAGE, result.exitCode(), result.err());
+        assertTrue(result.err().startsWith("gkd4j generate: prompt 1 has "), result.err());
+        assertTrue(result.err().contains("but the model's context length is 512, which leaves no room for new tokens"),
+                result.err());
+    }
 }

@@ -8,7 +8,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.gkd4j.tensor.Tensor;
 import org.gkd4j.tensor.quant.Q8Tensor;
@@ -44,24 +43,20 @@ public final class KvCacheDecoder implements AutoCloseable {
     private final Q8Tensor quantizedHead;
     private final PackedMatrix[][] packed;
     private final PackedMatrix packedHead;
+    // per layer, [wq; wk; wv] and [w1; w3] as one panel matrix each when all their parts are dense (else null)
+    private final PackedMatrix[] packedQkv;
+    private final PackedMatrix[] packedGateUp;
 
-    // activations [maxRows, width]
+    // activations [maxRows, width]. A row of qkv is q [H·D], k [G·D] and v [G·D] side by side, and a row of
+    // gateUp is w1·x [hidden] followed by w3·x [hidden].
+    private final int qkvDim;
     private final float[] x;
     private final float[] xb;
-    private final float[] q;
-    private final float[] k;
-    private final float[] v;
+    private final float[] qkv;
+    private final float[] projection;
+    private final float[] gateUp;
     private final float[] hb;
-    private final float[] hb2;
-    private final float[][] scores;
-    private final float[][] queries;
-    private final boolean pairHeads;
-
-    // kvCache: keys transposed [L][S, G, D, contextLength] so that the scores of 8 positions are the lanes of
-    // one vector; values [L][S, G, contextLength, D] so that the values of consecutive positions of a head are
-    // contiguous
-    private final float[][] keyCache;
-    private final float[][] valueCache;
+    private final DecoderAttention attention;
 
     // RoPE tables [contextLength, D/2]
     private final float[] ropeCos;
@@ -110,9 +105,18 @@ public final class KvCacheDecoder implements AutoCloseable {
         // dense matrices in the panel layout, packed by refreshWeights()
         boolean pack = PackedMatrix.supported();
         packed = new PackedMatrix[config.layers()][names.length];
+        packedQkv = new PackedMatrix[config.layers()];
+        packedGateUp = new PackedMatrix[config.layers()];
+        qkvDim = dim + 2 * kvDim;
         for (int l = 0; l < config.layers(); l++) {
+            Q8Tensor[] q8 = this.quantized[l];
+            boolean fuseQkv = pack && q8[0] == null && q8[1] == null && q8[2] == null;
+            boolean fuseGateUp = pack && q8[4] == null && q8[6] == null;
+            packedQkv[l] = fuseQkv ? new PackedMatrix(qkvDim, dim) : null;
+            packedGateUp[l] = fuseGateUp ? new PackedMatrix(2 * hidden, dim) : null;
             for (int m = 0; m < names.length; m++) {
-                if (pack && this.quantized[l][m] == null) {
+                boolean fused = (fuseQkv && m <= 2) || (fuseGateUp && (m == 4 || m == 6));
+                if (pack && q8[m] == null && !fused) {
                     packed[l][m] = new PackedMatrix(shapes[m][0], shapes[m][1]);
                 }
             }
@@ -122,16 +126,11 @@ public final class KvCacheDecoder implements AutoCloseable {
 
         x = new float[maxRows * dim];
         xb = new float[maxRows * dim];
-        q = new float[maxRows * dim];
-        k = new float[maxRows * kvDim];
-        v = new float[maxRows * kvDim];
+        qkv = new float[maxRows * qkvDim];
+        projection = new float[maxRows * dim];
+        gateUp = new float[maxRows * 2 * hidden];
         hb = new float[maxRows * hidden];
-        hb2 = new float[maxRows * hidden];
-        scores = new float[threads][2 * context];
-        queries = new float[threads][2 * config.headDim()];
-        pairHeads = (config.heads() / config.kvHeads()) % 2 == 0 && config.headDim() % F.length() == 0;
-        keyCache = new float[config.layers()][slots * context * kvDim];
-        valueCache = new float[config.layers()][slots * context * kvDim];
+        attention = new DecoderAttention(config, slots, threads);
 
         // θ_i = pos · theta^(-2i/D), computed in float like llama2.c so greedy decoding matches it token for token
         int half = config.headDim() / 2;
@@ -169,6 +168,15 @@ public final class KvCacheDecoder implements AutoCloseable {
                 if (packed[l][m] != null) {
                     packed[l][m].pack(dense[m]);
                 }
+            }
+            if (packedQkv[l] != null) {
+                packedQkv[l].pack(dense[0], 0);
+                packedQkv[l].pack(dense[1], config.dim());
+                packedQkv[l].pack(dense[2], config.dim() + config.kvDim());
+            }
+            if (packedGateUp[l] != null) {
+                packedGateUp[l].pack(dense[4], 0);
+                packedGateUp[l].pack(dense[6], config.hiddenDim());
             }
         }
         if (packedHead != null) {
@@ -286,45 +294,45 @@ public final class KvCacheDecoder implements AutoCloseable {
             Q8Tensor[] q8 = quantized[l];
             PackedMatrix[] pk = packed[l];
 
-            // attention: q, k, v projections of the normed rows, RoPE, cache write
+            // attention: q, k, v projections of the normed rows side by side in qkv, RoPE, cache write
             rmsNorm(x, xb, model.attentionNorm(l), start, end, dim, eps);
-            matmul(xb, start * dim, n, dim, model.wq(l), q8[0], pk[0], q, start * dim, dim);
-            matmul(xb, start * dim, n, dim, model.wk(l), q8[1], pk[1], k, start * kvDim, kvDim);
-            matmul(xb, start * dim, n, dim, model.wv(l), q8[2], pk[2], v, start * kvDim, kvDim);
+            int qkvStart = start * qkvDim;
+            if (packedQkv[l] != null) {
+                packedQkv[l].multiply(xb, start * dim, n, qkv, qkvStart, qkvDim);
+            } else {
+                matmul(xb, start * dim, n, dim, model.wq(l), q8[0], pk[0], qkv, qkvStart, qkvDim, dim);
+                matmul(xb, start * dim, n, dim, model.wk(l), q8[1], pk[1], qkv, qkvStart + dim, qkvDim, kvDim);
+                matmul(xb, start * dim, n, dim, model.wv(l), q8[2], pk[2], qkv, qkvStart + dim + kvDim, qkvDim,
+                        kvDim);
+            }
             for (int r = start; r < end; r++) {
-                rope(q, r * dim, config.heads(), positions[r]);
-                rope(k, r * kvDim, config.kvHeads(), positions[r]);
-                int context = config.contextLength();
-                int headDim = config.headDim();
-                int valueRow = slotOf[r] * kvDim * context + positions[r] * headDim;
-                for (int g = 0; g < config.kvHeads(); g++) {
-                    System.arraycopy(v, r * kvDim + g * headDim, valueCache[l], valueRow + g * context * headDim,
-                            headDim);
-                }
-                float[] keys = keyCache[l];
-                int keyBase = slotOf[r] * kvDim * context + positions[r];
-                for (int i = 0; i < kvDim; i++) {
-                    keys[keyBase + i * context] = k[r * kvDim + i];
-                }
+                int row = r * qkvDim;
+                rope(qkv, row, config.heads(), positions[r]);
+                rope(qkv, row + dim, config.kvHeads(), positions[r]);
+                attention.store(l, slotOf[r], positions[r], qkv, row + dim, qkv, row + dim + kvDim);
             }
 
             // causal attention of each row over its slot's cache, into xb; then the output projection and residual
             for (int r = start; r < end; r++) {
-                if (pairHeads) {
-                    attentionPairs(l, r, slotOf[r], positions[r], scores[worker], queries[worker]);
-                } else {
-                    attention(l, r, slotOf[r], positions[r], scores[worker], queries[worker]);
-                }
+                attention.attend(l, slotOf[r], positions[r], qkv, r * qkvDim, xb, r * dim, worker);
             }
-            matmul(xb, start * dim, n, dim, model.wo(l), q8[3], pk[3], q, start * dim, dim);
-            addInto(q, x, start * dim, n * dim);
+            matmul(xb, start * dim, n, dim, model.wo(l), q8[3], pk[3], projection, start * dim, dim, dim);
+            addInto(projection, x, start * dim, n * dim);
 
             // feed-forward: w2 · (silu(w1 · h) ⊙ (w3 · h)) and residual
             rmsNorm(x, xb, model.ffnNorm(l), start, end, dim, eps);
-            matmul(xb, start * dim, n, dim, model.w1(l), q8[4], pk[4], hb, start * hidden, hidden);
-            matmul(xb, start * dim, n, dim, model.w3(l), q8[6], pk[6], hb2, start * hidden, hidden);
-            swiglu(hb, hb2, start * hidden, n * hidden);
-            matmul(hb, start * hidden, n, hidden, model.w2(l), q8[5], pk[5], xb, start * dim, dim);
+            int gateUpStart = start * 2 * hidden;
+            if (packedGateUp[l] != null) {
+                packedGateUp[l].multiply(xb, start * dim, n, gateUp, gateUpStart, 2 * hidden);
+            } else {
+                matmul(xb, start * dim, n, dim, model.w1(l), q8[4], pk[4], gateUp, gateUpStart, 2 * hidden, hidden);
+                matmul(xb, start * dim, n, dim, model.w3(l), q8[6], pk[6], gateUp, gateUpStart + hidden, 2 * hidden,
+                        hidden);
+            }
+            for (int r = start; r < end; r++) {
+                swiglu(gateUp, r * 2 * hidden, hb, r * hidden, hidden);
+            }
+            matmul(hb, start * hidden, n, hidden, model.w2(l), q8[5], pk[5], xb, start * dim, dim, dim);
             addInto(xb, x, start * dim, n * dim);
         }
 
@@ -342,20 +350,25 @@ public final class KvCacheDecoder implements AutoCloseable {
             while (r + run < end && logitIndex[r + run] == logitIndex[r] + run) {
                 run++;
             }
-            matmul(xb, r * dim, run, dim, head, quantizedHead, packedHead, logits, logitIndex[r] * vocab, vocab);
+            matmul(xb, r * dim, run, dim, head, quantizedHead, packedHead, logits, logitIndex[r] * vocab, vocab,
+                    vocab);
             r += run;
         }
     }
 
-    /** out [rows, o] = input [rows, c] · weightᵀ, from the Q8_0 matrix, else the packed one, else the tensor. */
+    /**
+     * out [rows, o] = input [rows, c] · weightᵀ, from the Q8_0 matrix, else the packed one, else the tensor. Row r of
+     * out starts at outOff + r·outStride.
+     */
     private static void matmul(float[] input, int inputOff, int rows, int c, Tensor weight, Q8Tensor quantizedWeight,
-                               PackedMatrix packedWeight, float[] out, int outOff, int o) {
+                               PackedMatrix packedWeight, float[] out, int outOff, int outStride, int o) {
         if (quantizedWeight != null) {
-            DecoderMatmul.q8(input, inputOff, rows, c, quantizedWeight, 0, o, out, outOff, o);
+            DecoderMatmul.q8(input, inputOff, rows, c, quantizedWeight, 0, o, out, outOff, outStride);
         } else if (packedWeight != null) {
-            packedWeight.multiply(input, inputOff, rows, out, outOff, o);
+            packedWeight.multiply(input, inputOff, rows, out, outOff, outStride);
         } else {
-            DecoderMatmul.dense(input, inputOff, rows, c, weight.data(), weight.offset(), 0, o, out, outOff, o);
+            DecoderMatmul.dense(input, inputOff, rows, c, weight.data(), weight.offset(), 0, o, out, outOff,
+                    outStride);
         }
     }
 
@@ -394,281 +407,28 @@ public final class KvCacheDecoder implements AutoCloseable {
         }
     }
 
-    /** softmax(q·kᵀ/√D) · v over cache positions 0..position of the slot, for every head of row r, into xb. */
-    private void attention(int layer, int r, int slot, int position, float[] att, float[] scaledQuery) {
-        int headDim = config.headDim();
-        int kvDim = config.kvDim();
-        int context = config.contextLength();
-        int groupSize = config.heads() / config.kvHeads();
-        float scale = (float) (1.0 / Math.sqrt(headDim));
-        float[] keys = keyCache[layer];
-        float[] values = valueCache[layer];
-        int length = position + 1;
-        int lanes = F.length();
-        int lengthVec = F.loopBound(length);
-        for (int h = 0; h < config.heads(); h++) {
-            int qOff = r * config.dim() + h * headDim;
-            int kvHead = h / groupSize;
-            int keyBase = (slot * kvDim + kvHead * headDim) * context;
-
-            // scores q·k_t/√D, lanes over positions t, reading the transposed keys row d by row d
-            for (int d = 0; d < headDim; d++) {
-                scaledQuery[d] = q[qOff + d] * scale;
-            }
-            FloatVector maxes = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-            int t = 0;
-            // two blocks of positions at a time, so two FMA chains run side by side
-            for (; t + lanes < lengthVec; t += 2 * lanes) {
-                FloatVector acc0 = FloatVector.zero(F);
-                FloatVector acc1 = FloatVector.zero(F);
-                for (int d = 0; d < headDim; d++) {
-                    FloatVector query = FloatVector.broadcast(F, scaledQuery[d]);
-                    int row = keyBase + d * context + t;
-                    acc0 = FloatVector.fromArray(F, keys, row).fma(query, acc0);
-                    acc1 = FloatVector.fromArray(F, keys, row + lanes).fma(query, acc1);
-                }
-                acc0.intoArray(att, t);
-                acc1.intoArray(att, t + lanes);
-                maxes = maxes.max(acc0).max(acc1);
-            }
-            for (; t < lengthVec; t += lanes) {
-                FloatVector acc = FloatVector.zero(F);
-                for (int d = 0; d < headDim; d++) {
-                    acc = FloatVector.fromArray(F, keys, keyBase + d * context + t)
-                            .fma(FloatVector.broadcast(F, scaledQuery[d]), acc);
-                }
-                acc.intoArray(att, t);
-                maxes = maxes.max(acc);
-            }
-            float max = maxes.reduceLanes(VectorOperators.MAX);
-            for (; t < length; t++) {
-                float dot = 0f;
-                for (int d = 0; d < headDim; d++) {
-                    dot += scaledQuery[d] * keys[keyBase + d * context + t];
-                }
-                att[t] = dot;
-                max = Math.max(max, dot);
-            }
-
-            // softmax
-            float invSum = 1f / expShifted(att, length, max);
-
-            // weighted sum of the values
-            int outOff = r * config.dim() + h * headDim;
-            int valueBase = (slot * kvDim + kvHead * headDim) * context;
-            if (headDim % lanes == 0) {
-                for (int d = 0; d < headDim; d += lanes) {
-                    // four positions at a time into four accumulators, so the FMAs do not wait on each other
-                    FloatVector acc0 = FloatVector.zero(F);
-                    FloatVector acc1 = FloatVector.zero(F);
-                    FloatVector acc2 = FloatVector.zero(F);
-                    FloatVector acc3 = FloatVector.zero(F);
-                    int s = 0;
-                    for (; s + 3 < length; s += 4) {
-                        int row = valueBase + s * headDim + d;
-                        acc0 = FloatVector.fromArray(F, values, row).fma(FloatVector.broadcast(F, att[s]), acc0);
-                        acc1 = FloatVector.fromArray(F, values, row + headDim).fma(FloatVector.broadcast(F, att[s + 1]), acc1);
-                        acc2 = FloatVector.fromArray(F, values, row + 2 * headDim).fma(FloatVector.broadcast(F, att[s + 2]), acc2);
-                        acc3 = FloatVector.fromArray(F, values, row + 3 * headDim).fma(FloatVector.broadcast(F, att[s + 3]), acc3);
-                    }
-                    for (; s < length; s++) {
-                        acc0 = FloatVector.fromArray(F, values, valueBase + s * headDim + d).fma(FloatVector.broadcast(F, att[s]), acc0);
-                    }
-                    acc0.add(acc1).add(acc2.add(acc3)).mul(invSum).intoArray(xb, outOff + d);
-                }
-            } else {
-                for (int d = 0; d < headDim; d++) {
-                    xb[outOff + d] = 0f;
-                }
-                for (int s = 0; s < length; s++) {
-                    float p = att[s] * invSum;
-                    int vOff = valueBase + s * headDim;
-                    for (int d = 0; d < headDim; d++) {
-                        xb[outOff + d] += p * values[vOff + d];
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * As {@link #attention}, two query heads of one key/value group at a time: each key and value vector loaded from
-     * the cache serves both heads, which halves the cache reads that dominate long contexts at large batch.
-     * Needs an even group size and D a multiple of the vector length. att: [2·T], scaledQuery: [2·D].
-     */
-    private void attentionPairs(int layer, int r, int slot, int position, float[] att, float[] scaledQuery) {
-        int headDim = config.headDim();
-        int kvDim = config.kvDim();
-        int context = config.contextLength();
-        int groupSize = config.heads() / config.kvHeads();
-        float scale = (float) (1.0 / Math.sqrt(headDim));
-        float[] keys = keyCache[layer];
-        float[] values = valueCache[layer];
-        int length = position + 1;
-        int lanes = F.length();
-        int lengthVec = F.loopBound(length);
-        for (int h = 0; h < config.heads(); h += 2) {
-            int qOff = r * config.dim() + h * headDim;
-            int kvHead = h / groupSize;
-            int keyBase = (slot * kvDim + kvHead * headDim) * context;
-            for (int d = 0; d < 2 * headDim; d++) {
-                scaledQuery[d] = q[qOff + d] * scale;
-            }
-
-            // scores of both heads: att[0..T) for head h, att[T..2T) for head h + 1
-            FloatVector maxesA = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-            FloatVector maxesB = maxesA;
-            int t = 0;
-            // two blocks of positions at a time: four independent FMA chains, and each broadcast query lane serves
-            // both blocks (a lane's operations are the same in either loop, so its score does not depend on which)
-            for (; t + lanes < lengthVec; t += 2 * lanes) {
-                FloatVector accA0 = FloatVector.zero(F);
-                FloatVector accB0 = FloatVector.zero(F);
-                FloatVector accA1 = FloatVector.zero(F);
-                FloatVector accB1 = FloatVector.zero(F);
-                for (int d = 0; d < headDim; d++) {
-                    int row = keyBase + d * context + t;
-                    FloatVector queryA = FloatVector.broadcast(F, scaledQuery[d]);
-                    FloatVector queryB = FloatVector.broadcast(F, scaledQuery[headDim + d]);
-                    FloatVector key0 = FloatVector.fromArray(F, keys, row);
-                    FloatVector key1 = FloatVector.fromArray(F, keys, row + lanes);
-                    accA0 = key0.fma(queryA, accA0);
-                    accB0 = key0.fma(queryB, accB0);
-                    accA1 = key1.fma(queryA, accA1);
-                    accB1 = key1.fma(queryB, accB1);
-                }
-                accA0.intoArray(att, t);
-                accA1.intoArray(att, t + lanes);
-                accB0.intoArray(att, context + t);
-                accB1.intoArray(att, context + t + lanes);
-                maxesA = maxesA.max(accA0).max(accA1);
-                maxesB = maxesB.max(accB0).max(accB1);
-            }
-            for (; t < lengthVec; t += lanes) {
-                FloatVector accA = FloatVector.zero(F);
-                FloatVector accB = FloatVector.zero(F);
-                for (int d = 0; d < headDim; d++) {
-                    FloatVector key = FloatVector.fromArray(F, keys, keyBase + d * context + t);
-                    accA = key.fma(FloatVector.broadcast(F, scaledQuery[d]), accA);
-                    accB = key.fma(FloatVector.broadcast(F, scaledQuery[headDim + d]), accB);
-                }
-                accA.intoArray(att, t);
-                accB.intoArray(att, context + t);
-                maxesA = maxesA.max(accA);
-                maxesB = maxesB.max(accB);
-            }
-            float maxA = maxesA.reduceLanes(VectorOperators.MAX);
-            float maxB = maxesB.reduceLanes(VectorOperators.MAX);
-            for (; t < length; t++) {
-                float dotA = 0f;
-                float dotB = 0f;
-                for (int d = 0; d < headDim; d++) {
-                    float key = keys[keyBase + d * context + t];
-                    dotA += scaledQuery[d] * key;
-                    dotB += scaledQuery[headDim + d] * key;
-                }
-                att[t] = dotA;
-                att[context + t] = dotB;
-                maxA = Math.max(maxA, dotA);
-                maxB = Math.max(maxB, dotB);
-            }
-
-            // softmax of each head
-            float invSumA = 1f / expShifted(att, 0, length, maxA);
-            float invSumB = 1f / expShifted(att, context, length, maxB);
-
-            // weighted sums of the shared values [T, D] (contiguous per head), four positions at a time into eight
-            // accumulators, so that eight independent FMA chains can cover the FMA latency
-            int outOff = r * config.dim() + h * headDim;
-            int valueBase = (slot * kvDim + kvHead * headDim) * context;
-            for (int d = 0; d < headDim; d += lanes) {
-                FloatVector accA0 = FloatVector.zero(F), accA1 = FloatVector.zero(F);
-                FloatVector accA2 = FloatVector.zero(F), accA3 = FloatVector.zero(F);
-                FloatVector accB0 = FloatVector.zero(F), accB1 = FloatVector.zero(F);
-                FloatVector accB2 = FloatVector.zero(F), accB3 = FloatVector.zero(F);
-                int s = 0;
-                for (; s + 3 < length; s += 4) {
-                    int row = valueBase + s * headDim + d;
-                    FloatVector value = FloatVector.fromArray(F, values, row);
-                    accA0 = value.fma(FloatVector.broadcast(F, att[s]), accA0);
-                    accB0 = value.fma(FloatVector.broadcast(F, att[context + s]), accB0);
-                    value = FloatVector.fromArray(F, values, row + headDim);
-                    accA1 = value.fma(FloatVector.broadcast(F, att[s + 1]), accA1);
-                    accB1 = value.fma(FloatVector.broadcast(F, att[context + s + 1]), accB1);
-                    value = FloatVector.fromArray(F, values, row + 2 * headDim);
-                    accA2 = value.fma(FloatVector.broadcast(F, att[s + 2]), accA2);
-                    accB2 = value.fma(FloatVector.broadcast(F, att[context + s + 2]), accB2);
-                    value = FloatVector.fromArray(F, values, row + 3 * headDim);
-                    accA3 = value.fma(FloatVector.broadcast(F, att[s + 3]), accA3);
-                    accB3 = value.fma(FloatVector.broadcast(F, att[context + s + 3]), accB3);
-                }
-                for (; s < length; s++) {
-                    FloatVector value = FloatVector.fromArray(F, values, valueBase + s * headDim + d);
-                    accA0 = value.fma(FloatVector.broadcast(F, att[s]), accA0);
-                    accB0 = value.fma(FloatVector.broadcast(F, att[context + s]), accB0);
-                }
-                accA0.add(accA1).add(accA2.add(accA3)).mul(invSumA).intoArray(xb, outOff + d);
-                accB0.add(accB1).add(accB2.add(accB3)).mul(invSumB).intoArray(xb, outOff + headDim + d);
-            }
-        }
-    }
-
-    /** Replaces att[off..off + length) by exp(att - max) and returns their sum. */
-    private static float expShifted(float[] att, int off, int length, float max) {
-        int bound = F.loopBound(length);
-        FloatVector sums = FloatVector.zero(F);
-        int t = 0;
-        for (; t < bound; t += F.length()) {
-            FloatVector e = RepeatableMath.exp(FloatVector.fromArray(F, att, off + t).sub(max));
-            e.intoArray(att, off + t);
-            sums = sums.add(e);
-        }
-        float sum = RepeatableMath.sumLanes(sums);
-        for (; t < length; t++) {
-            float e = RepeatableMath.exp(att[off + t] - max);
-            att[off + t] = e;
-            sum += e;
-        }
-        return sum;
-    }
-
-    /** Replaces att[0..length) by exp(att - max) and returns their sum. */
-    private static float expShifted(float[] att, int length, float max) {
-        int bound = F.loopBound(length);
-        FloatVector sums = FloatVector.zero(F);
-        int t = 0;
-        for (; t < bound; t += F.length()) {
-            FloatVector e = RepeatableMath.exp(FloatVector.fromArray(F, att, t).sub(max));
-            e.intoArray(att, t);
-            sums = sums.add(e);
-        }
-        float sum = RepeatableMath.sumLanes(sums);
-        for (; t < length; t++) {
-            float e = RepeatableMath.exp(att[t] - max);
-            att[t] = e;
-            sum += e;
-        }
-        return sum;
-    }
-
     private static void addInto(float[] from, float[] into, int off, int count) {
         for (int i = off; i < off + count; i++) {
             into[i] += from[i];
         }
     }
 
-    /** gate = silu(gate) ⊙ up, with silu(g) = g·σ(g) = g / (1 + exp(-g)). */
-    private static void swiglu(float[] gate, float[] up, int off, int count) {
-        int end = off + count;
-        int i = off;
-        for (; i + F.length() <= end; i += F.length()) {
-            FloatVector g = FloatVector.fromArray(F, gate, i);
+    /**
+     * out = silu(gate) ⊙ up for one row, with silu(g) = g·σ(g) = g / (1 + exp(-g)). gate [hidden] starts at gateOff
+     * and up [hidden] follows it.
+     */
+    private static void swiglu(float[] gateUp, int gateOff, float[] out, int outOff, int hidden) {
+        int upOff = gateOff + hidden;
+        int bound = F.loopBound(hidden);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector g = FloatVector.fromArray(F, gateUp, gateOff + i);
             FloatVector sigmoidInverse = RepeatableMath.exp(g.neg()).add(1f);
-            g.div(sigmoidInverse).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+            g.div(sigmoidInverse).mul(FloatVector.fromArray(F, gateUp, upOff + i)).intoArray(out, outOff + i);
         }
-        for (; i < end; i++) {
-            float g = gate[i];
-            gate[i] = g / (1f + RepeatableMath.exp(-g)) * up[i];
+        for (; i < hidden; i++) {
+            float g = gateUp[gateOff + i];
+            out[outOff + i] = g / (1f + RepeatableMath.exp(-g)) * gateUp[upOff + i];
         }
     }
 

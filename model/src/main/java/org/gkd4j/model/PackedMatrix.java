@@ -38,9 +38,21 @@ final class PackedMatrix {
 
     /** Copies w [O, C] into the panel layout (called whenever the weights may have changed). */
     void pack(Tensor w) {
+        pack(w, 0);
+    }
+
+    /**
+     * Copies w [O', C] into rows [firstRow, firstRow + O') of the panel layout, so that several matrices that
+     * multiply the same input (wq, wk and wv) become one product whose outputs lie side by side.
+     */
+    void pack(Tensor w, int firstRow) {
+        if (w.rank() != 2 || w.shape()[1] != cols || firstRow < 0 || firstRow + w.shape()[0] > rows) {
+            throw new IllegalArgumentException("PackedMatrix.pack: matrix " + java.util.Arrays.toString(w.shape())
+                    + " at row " + firstRow + " does not fit a [" + rows + ", " + cols + "] matrix");
+        }
         float[] source = w.data();
-        int base = w.offset();
-        for (int o = 0; o < rows; o++) {
+        int base = w.offset() - firstRow * cols;
+        for (int o = firstRow; o < firstRow + w.shape()[0]; o++) {
             int panelBase = (o / PANEL) * cols * PANEL + (o % PANEL);
             int rowBase = base + o * cols;
             for (int c = 0; c < cols; c++) {
@@ -56,6 +68,10 @@ final class PackedMatrix {
             int p = 0;
             for (; p + 2 < panels; p += 3) {
                 tile4x3(x, xOff + r * cols, p, out, outOff + r * outStride, outStride);
+            }
+            if (p + 1 < panels) {
+                tile4x2(x, xOff + r * cols, p, out, outOff + r * outStride, outStride);
+                p += 2;
             }
             for (; p < panels; p++) {
                 tile4x1(x, xOff + r * cols, p, out, outOff + r * outStride, outStride);
@@ -124,6 +140,47 @@ final class PackedMatrix {
         store(a30, out, out0 + 3 * outStride, o);
         store(a31, out, out0 + 3 * outStride, o + PANEL);
         store(a32, out, out0 + 3 * outStride, o + 2 * PANEL);
+    }
+
+    private void tile4x2(float[] x, int x0, int panel, float[] out, int out0, int outStride) {
+        int w0 = panel * cols * PANEL;
+        int w1 = w0 + cols * PANEL;
+        int x1 = x0 + cols;
+        int x2 = x1 + cols;
+        int x3 = x2 + cols;
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F);
+
+        // per column c: two panel vectors times four broadcast activations
+        for (int c = 0; c < cols; c++) {
+            FloatVector v0 = FloatVector.fromArray(F, data, w0 + c * PANEL);
+            FloatVector v1 = FloatVector.fromArray(F, data, w1 + c * PANEL);
+            FloatVector b = FloatVector.broadcast(F, x[x0 + c]);
+            a00 = v0.fma(b, a00);
+            a01 = v1.fma(b, a01);
+            b = FloatVector.broadcast(F, x[x1 + c]);
+            a10 = v0.fma(b, a10);
+            a11 = v1.fma(b, a11);
+            b = FloatVector.broadcast(F, x[x2 + c]);
+            a20 = v0.fma(b, a20);
+            a21 = v1.fma(b, a21);
+            b = FloatVector.broadcast(F, x[x3 + c]);
+            a30 = v0.fma(b, a30);
+            a31 = v1.fma(b, a31);
+        }
+
+        // the 4 × 16 outputs
+        int o = panel * PANEL;
+        store(a00, out, out0, o);
+        store(a01, out, out0, o + PANEL);
+        store(a10, out, out0 + outStride, o);
+        store(a11, out, out0 + outStride, o + PANEL);
+        store(a20, out, out0 + 2 * outStride, o);
+        store(a21, out, out0 + 2 * outStride, o + PANEL);
+        store(a30, out, out0 + 3 * outStride, o);
+        store(a31, out, out0 + 3 * outStride, o + PANEL);
     }
 
     private void tile4x1(float[] x, int x0, int panel, float[] out, int out0, int outStride) {

@@ -34,11 +34,13 @@ public final class DatasetLoader {
         if (!Files.isReadable(path)) {
             throw new IllegalArgumentException("data file " + path + " is not readable; check its permissions");
         }
-        String text = Files.readString(path, StandardCharsets.UTF_8);
+        String text = Utf8Text.read(path, "data file " + path);
         boolean jsonl = path.getFileName().toString().endsWith(".jsonl") || text.stripLeading().startsWith("{");
         List<Example> examples = jsonl ? parseJsonl(text, path.toString()) : parsePlainText(text, split, codec);
         if (examples.isEmpty()) {
-            throw new IllegalArgumentException("data file " + path + " contains no examples");
+            throw new IllegalArgumentException("data file " + path + " contains no examples" + (jsonl ? ""
+                    : ": no document splits into a prompt and a continuation with --prompt-split " + split
+                    + "; separate documents with blank lines, each longer than its prompt"));
         }
         return examples;
     }

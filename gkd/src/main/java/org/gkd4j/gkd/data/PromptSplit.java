@@ -18,6 +18,9 @@ public record PromptSplit(int promptTokens) {
 
     /** Parses {@code sentence} or {@code tokens:N}. */
     public static PromptSplit parse(String text) {
+        if (text == null) {
+            throw new IllegalArgumentException("--prompt-split is missing: use 'sentence' or 'tokens:N'");
+        }
         if (text.equals("sentence")) {
             return SENTENCE;
         }
@@ -31,7 +34,7 @@ public record PromptSplit(int promptTokens) {
                 // reported below with the accepted forms
             }
         }
-        throw new IllegalArgumentException("prompt split '" + text
+        throw new IllegalArgumentException("--prompt-split '" + text
                 + "' is invalid: use 'sentence' or 'tokens:N' with N a positive whole number");
     }
 

@@ -1,6 +1,7 @@
 package org.gkd4j.gkd.train;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,7 +16,6 @@ import org.gkd4j.gkd.reward.Rewards;
 import org.gkd4j.model.ModelConfig;
 import org.gkd4j.model.Transformer;
 import org.gkd4j.model.checkpoint.Checkpoints;
-import org.gkd4j.model.checkpoint.LlamaSafetensors;
 import org.gkd4j.model.checkpoint.ModelWeights;
 import org.gkd4j.model.tokenizer.Tokenizer;
 import org.gkd4j.model.tokenizer.Tokenizers;
@@ -38,8 +38,7 @@ public record TrainingSetup(TrainConfig config, Tokenizer tokenizer, Transformer
         Reward reward = config.reward() == null ? null : Rewards.parse(config.reward());
 
         // tokenizer and teacher; sft evaluates against a teacher only when one is named
-        Tokenizer tokenizer = config.tokenizer() == null ? Tokenizers.stories260K()
-                : Tokenizers.load(requireFile("--tokenizer", config.tokenizer()));
+        Tokenizer tokenizer = config.tokenizer() == null ? Tokenizers.stories260K() : loadTokenizer(config.tokenizer());
         Transformer teacher = null;
         if (!config.isSft() || config.teacher() != null) {
             ModelWeights weights = config.teacher() == null ? Checkpoints.stories260K()
@@ -70,7 +69,8 @@ public record TrainingSetup(TrainConfig config, Tokenizer tokenizer, Transformer
         if (teacher != null) {
             context = Math.min(context, teacher.config().contextLength());
         }
-        if (config.maxPromptTokens() + config.maxNewTokens() > context) {
+        // summed as long, because two large ints could wrap around to a value below the context
+        if ((long) config.maxPromptTokens() + config.maxNewTokens() > context) {
             throw new IllegalArgumentException("--max-new-tokens " + config.maxNewTokens() + " plus --max-prompt-tokens "
                     + config.maxPromptTokens() + " is beyond the context length " + context
                     + "; lower them so that their sum is at most " + context);
@@ -97,7 +97,8 @@ public record TrainingSetup(TrainConfig config, Tokenizer tokenizer, Transformer
                 throw new IllegalArgumentException(missing + " training examples have no completion, but "
                         + (config.isSft() ? "sft trains on completions"
                         : "--lambda " + config.lambda() + " < 1 trains on data completions")
-                        + "; add completions, use --lambda 1 or --seq-kd");
+                        + (config.isSft() ? "; add a completion to every example"
+                        : "; add completions, use --lambda 1 or --seq-kd"));
             }
         }
         return new TrainingSetup(config, tokenizer, teacher, student, split, divergence, reward);
@@ -149,18 +150,38 @@ public record TrainingSetup(TrainConfig config, Tokenizer tokenizer, Transformer
         if (!Files.isRegularFile(path)) {
             throw new IllegalArgumentException(option + " " + file + " is not found or is not a regular file");
         }
+        return requireReadable(option, file, path);
+    }
+
+    private static Path requireReadable(String option, String file, Path path) {
         if (!Files.isReadable(path)) {
             throw new IllegalArgumentException(option + " " + file + " is not readable; check its permissions");
         }
         return path;
     }
 
+    /** Loads a checkpoint file or a Hugging Face model directory, naming the option in any error. */
     private static ModelWeights loadWeights(String option, String file) {
-        Path path = requireFile(option, file);
+        Path path = Path.of(file);
+        if (!Files.isDirectory(path)) {
+            requireFile(option, file);
+        } else {
+            requireReadable(option, file, path);
+        }
         try {
-            return file.endsWith(".safetensors") ? LlamaSafetensors.read(path) : Checkpoints.load(path);
-        } catch (IllegalArgumentException e) {
+            return Checkpoints.load(path);
+        } catch (IllegalArgumentException | UncheckedIOException e) {
             throw new IllegalArgumentException(option + " " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Loads a tokenizer file, naming the option in any error. */
+    private static Tokenizer loadTokenizer(String file) throws IOException {
+        Path path = requireFile("--tokenizer", file);
+        try {
+            return Tokenizers.load(path);
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            throw new IllegalArgumentException("--tokenizer " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -104,5 +105,44 @@ class DatasetLoaderTest {
         assertEquals(new PromptSplit(12), PromptSplit.parse("tokens:12"));
         assertThrows(IllegalArgumentException.class, () -> PromptSplit.parse("tokens:0"));
         assertThrows(IllegalArgumentException.class, () -> PromptSplit.parse("words"));
+    }
+
+    @Test
+    void invalidUtf8NamesLineAndByte() throws IOException {
+        // "ok\n" then "a" and 0xFF, a byte that never occurs in UTF-8: line 2, offset 4
+        Path file = Files.write(dir.resolve("latin1.txt"), new byte[] {'o', 'k', '\n', 'a', (byte) 0xff, '.', '\n'});
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> DatasetLoader.load(file, PromptSplit.SENTENCE, null));
+        assertEquals("data file " + file + " line 2: byte 0xff at offset 4 is not valid UTF-8; save the file as UTF-8",
+                error.getMessage());
+    }
+
+    @Test
+    void invalidPromptSplitNamesOption() {
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> PromptSplit.parse("words"));
+        assertTrue(error.getMessage().startsWith("--prompt-split 'words' is invalid"), error.getMessage());
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> PromptSplit.parse(null));
+        assertTrue(missing.getMessage().startsWith("--prompt-split is missing"), missing.getMessage());
+    }
+
+    @Test
+    void byteOrderMarkIsDropped() throws IOException {
+        byte[] bom = {(byte) 0xef, (byte) 0xbb, (byte) 0xbf};
+        byte[] line = "{\"prompt\": \"Once\", \"completion\": \" upon\"}\n".getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = java.util.Arrays.copyOf(bom, bom.length + line.length);
+        System.arraycopy(line, 0, bytes, bom.length, line.length);
+        Path file = Files.write(dir.resolve("bom.jsonl"), bytes);
+        assertEquals(List.of(new Example("Once", " upon")), DatasetLoader.load(file, PromptSplit.SENTENCE, null));
+    }
+
+    @Test
+    void plainTextWithoutContinuationNamesTheSplit() throws IOException {
+        Path file = Files.writeString(dir.resolve("short.txt"), "One sentence only\n\nAnother one.\n");
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> DatasetLoader.load(file, PromptSplit.SENTENCE, null));
+        assertTrue(error.getMessage().startsWith("data file " + file + " contains no examples: no document splits"
+                + " into a prompt and a continuation with --prompt-split sentence"), error.getMessage());
     }
 }
