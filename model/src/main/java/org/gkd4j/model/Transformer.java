@@ -196,7 +196,18 @@ public final class Transformer {
      * positions [B·T] are the RoPE positions (null: 0..T-1 in every row, right for right padding).
      */
     public Var forwardHidden(int[] ids, int batch, int time, boolean[] keyMask, int[] positions) {
+        return forwardHidden(ids, batch, time, keyMask, positions, null);
+    }
+
+    /**
+     * Like {@link #forwardHidden(int[], int, int, boolean[], int[])}, but returns only the hidden states of
+     * {@code outputRows} (indices into the B·T rows, null for all): [R, C], row r for outputRows[r]. Every row still
+     * passes through the blocks as a key and value, but the last block's output projection, feed-forward and the
+     * final norm run on the output rows alone, so a loss over a few positions costs less.
+     */
+    public Var forwardHidden(int[] ids, int batch, int time, boolean[] keyMask, int[] positions, int[] outputRows) {
         int rows = checkInput(ids, batch, time, keyMask, positions);
+        checkOutputRows(outputRows, rows);
         int[] ropePositions = positions != null ? positions : defaultPositions(batch, time);
         int heads = config.heads();
         int kvHeads = config.kvHeads();
@@ -216,7 +227,13 @@ public final class Transformer {
             Var attention = Ops.attention(Ops.reshape(q, batch, time, heads, headDim),
                     Ops.reshape(k, batch, time, kvHeads, headDim), Ops.reshape(v, batch, time, kvHeads, headDim),
                     keyMask);
-            x = Ops.add(x, Ops.linear(Ops.reshape(attention, rows, config.dim()), wo[l]));
+            Var attended = Ops.reshape(attention, rows, config.dim());
+            if (outputRows != null && l == config.layers() - 1) {
+                // nothing reads the other rows after the last attention
+                attended = Ops.gatherRows(attended, outputRows);
+                x = Ops.gatherRows(x, outputRows);
+            }
+            x = Ops.add(x, Ops.linear(attended, wo[l]));
 
             // feed-forward: w2 · (silu(w1 · h) ⊙ (w3 · h))
             h = Ops.rmsNorm(x, ffnNorm[l], eps);
@@ -270,6 +287,18 @@ public final class Transformer {
             }
         }
         return rows;
+    }
+
+    private static void checkOutputRows(int[] outputRows, int rows) {
+        if (outputRows == null) {
+            return;
+        }
+        for (int r = 0; r < outputRows.length; r++) {
+            if (outputRows[r] < 0 || outputRows[r] >= rows) {
+                throw new IllegalArgumentException("Transformer.forward: outputRows[" + r + "] = " + outputRows[r]
+                        + " is outside the batch × time = " + rows + " rows; pass indices in [0, " + rows + ")");
+            }
+        }
     }
 
     private static int[] defaultPositions(int batch, int time) {

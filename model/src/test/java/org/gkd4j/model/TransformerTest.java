@@ -11,6 +11,7 @@ import java.util.Map;
 import org.gkd4j.model.checkpoint.Checkpoints;
 import org.gkd4j.model.checkpoint.ModelWeights;
 import org.gkd4j.tensor.Tensor;
+import org.gkd4j.tensor.autograd.Ops;
 import org.gkd4j.tensor.autograd.Tape;
 import org.gkd4j.tensor.autograd.Var;
 import org.junit.jupiter.api.Test;
@@ -81,6 +82,59 @@ class TransformerTest {
             assertFalse(logits.requiresGrad());
         }
         assertEquals(0, Tape.current().size());
+    }
+
+    @Test
+    void outputRowsMatchFullForwardAndGradients() {
+        int batch = 2, time = 7;
+        int[] ids = new int[batch * time];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = (i * 5 + 3) % SMALL.vocabSize();
+        }
+        boolean[] keyMask = new boolean[batch * time];
+        for (int i = 0; i < keyMask.length; i++) {
+            keyMask[i] = i != time;
+        }
+        int[] outputRows = {2, 3, 6, 9, 13};
+        Tensor weights = Tensor.zeros(outputRows.length, SMALL.dim());
+        for (int i = 0; i < weights.size(); i++) {
+            weights.set(i, (float) Math.sin(0.7 * i));
+        }
+
+        // reference: all rows, then the output rows picked out
+        Transformer full = Transformer.init(SMALL, 4);
+        Var fullRows = Ops.gatherRows(full.forwardHidden(ids, batch, time, keyMask, null), outputRows);
+        Ops.sum(Ops.mul(fullRows, Var.constant(weights))).backward();
+
+        Transformer picked = Transformer.init(SMALL, 4);
+        Var pickedRows = picked.forwardHidden(ids, batch, time, keyMask, null, outputRows);
+        Ops.sum(Ops.mul(pickedRows, Var.constant(weights))).backward();
+
+        assertEquals(outputRows.length, pickedRows.value().dim(0));
+        for (int i = 0; i < fullRows.value().size(); i++) {
+            assertEquals(fullRows.value().get(i), pickedRows.value().get(i), 1e-5f, "hidden[" + i + "]");
+        }
+        for (int p = 0; p < full.parameters().size(); p++) {
+            Var expected = full.parameters().get(p);
+            Var actual = picked.parameters().get(p);
+            if (expected.grad() == null) {
+                // the output head is not part of forwardHidden
+                assertEquals(null, actual.grad(), expected.name());
+                continue;
+            }
+            for (int i = 0; i < expected.grad().size(); i++) {
+                float e = expected.grad().get(i);
+                assertEquals(e, actual.grad().get(i), 1e-5f * (1 + Math.abs(e)), expected.name() + " grad[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void outputRowOutsideBatchIsRejected() {
+        Transformer model = Transformer.init(SMALL, 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> model.forwardHidden(new int[] {1, 2, 3, 4}, 2, 2, null, null, new int[] {0, 4}));
+        assertTrue(e.getMessage().contains("outputRows[1] = 4"), e.getMessage());
     }
 
     @Test

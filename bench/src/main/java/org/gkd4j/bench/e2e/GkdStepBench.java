@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import org.gkd4j.gkd.divergence.DistillationLoss;
 import org.gkd4j.gkd.divergence.Divergence;
+import org.gkd4j.gkd.train.GkdStep;
 import org.gkd4j.gkd.train.SequenceBatch;
 import org.gkd4j.model.ModelConfig;
 import org.gkd4j.model.Transformer;
@@ -95,6 +96,15 @@ public final class GkdStepBench {
         double[] teacherForward = new double[steps];
         double[] studentUpdate = new double[steps];
         double[] allocated = new double[steps];
+        // process CPU seconds of the teacher forward + student update: on a loaded machine wall time mostly measures
+        // the load, while CPU time still compares two builds (it cannot show stalls caused by other processes)
+        double[] updateCpu = new double[steps];
+        // CPU seconds of the calling thread alone: with --threads 1 it is all of the work and excludes the
+        // spin-waits of idle pool workers
+        double[] teacherThreadCpu = new double[steps];
+        double[] studentThreadCpu = new double[steps];
+        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         com.sun.management.ThreadMXBean threadBean =
                 (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         try (Generator generator = new Generator(student, null, BATCH, threads)) {
@@ -122,31 +132,46 @@ public final class GkdStepBench {
                 long sampled = System.nanoTime();
 
                 long allocatedBefore = threadBean.getCurrentThreadAllocatedBytes();
+                long cpuBefore = os.getProcessCpuTime();
+                long threadCpuBefore = threadBean.getCurrentThreadCpuTime();
                 try (Workspace.Scope ignored = useWorkspace ? workspace.step() : () -> { }) {
+                    // the loss rows (the completion positions) with their token-mean weights. As in GkdStep, both
+                    // models run the last block's feed-forward and the final norm on these rows alone.
+                    float[] weights = batch.positionWeights("token-mean", batch.lossPositions(), batch.batch());
+                    int[] lossRows = GkdStep.lossRows(weights);
+                    float[] lossWeights = new float[lossRows.length];
+                    for (int r = 0; r < lossRows.length; r++) {
+                        lossWeights[r] = weights[lossRows[r]];
+                    }
+
                     // 2. teacher forward without gradient
                     Var teacherHidden;
                     try (Tape.Scope noGrad = Tape.noGrad()) {
                         teacherHidden = teacher.forwardHidden(batch.ids(), batch.batch(), batch.time(), batch.keyMask(),
-                                null);
+                                null, lossRows);
                     }
                     long taught = System.nanoTime();
+                    long threadCpuTaught = threadBean.getCurrentThreadCpuTime();
 
                     // 3. student forward, JSD, backward, clip and AdamW
-                    float[] weights = batch.positionWeights("token-mean", batch.lossPositions(), batch.batch());
                     Var studentHidden = student.forwardHidden(batch.ids(), batch.batch(), batch.time(),
-                            batch.keyMask(), null);
+                            batch.keyMask(), null, lossRows);
                     Var loss = DistillationLoss.forward(studentHidden, student.headWeight(), teacherHidden.value(),
-                            teacher.headWeight().value(), weights, jsd, 1f, CHUNK_ROWS);
+                            teacher.headWeight().value(), lossWeights, jsd, 1f, CHUNK_ROWS);
                     loss.backward();
                     GradClip.clipGlobalNorm(student.parameters(), 1f);
                     optimizer.step();
                     optimizer.zeroGrad();
                     long updated = System.nanoTime();
+                    long threadCpuUpdated = threadBean.getCurrentThreadCpuTime();
                     if (step >= 0) {
                         sampling[step] = (sampled - start) / 1e9;
                         teacherForward[step] = (taught - sampled) / 1e9;
                         studentUpdate[step] = (updated - taught) / 1e9;
                         allocated[step] = threadBean.getCurrentThreadAllocatedBytes() - allocatedBefore;
+                        updateCpu[step] = (os.getProcessCpuTime() - cpuBefore) / 1e9;
+                        teacherThreadCpu[step] = (threadCpuTaught - threadCpuBefore) / 1e9;
+                        studentThreadCpu[step] = (threadCpuUpdated - threadCpuTaught) / 1e9;
                     }
                 }
             }
@@ -155,9 +180,17 @@ public final class GkdStepBench {
         System.out.printf(Locale.ROOT, "gkd step %s -> student (vocab %d): %.3f s (sampling %.3f, teacher %.3f, "
                         + "student %.3f; medians over %d steps, %d threads)%n", name, studentConfig.vocabSize(), total,
                 median(sampling), median(teacherForward), median(studentUpdate), steps, threads);
+        System.out.printf(Locale.ROOT, "gkd step %s: teacher forward + student update %.3f CPU-seconds (median, all "
+                + "threads of the process); calling thread: teacher %.4f, student %.4f CPU-seconds (median), teacher "
+                + "%.4f, student %.4f (min)%n", name, median(updateCpu), median(teacherThreadCpu),
+                median(studentThreadCpu), min(teacherThreadCpu), min(studentThreadCpu));
         System.out.println("gkd step " + name + ": peak RSS " + peakRss());
         System.out.printf(Locale.ROOT, "gkd step %s: teacher forward + student update allocate %.1f MB per step on "
                 + "the calling thread (median; workspace %s)%n", name, median(allocated) / 1e6, useWorkspace ? "on" : "off");
+    }
+
+    private static double min(double[] values) {
+        return Arrays.stream(values).min().orElse(Double.NaN);
     }
 
     private static double median(double[] values) {

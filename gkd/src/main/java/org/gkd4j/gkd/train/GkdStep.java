@@ -103,6 +103,11 @@ public final class GkdStep {
             try (Workspace.Scope ignored = workspace.step()) {
                 SequenceBatch batch = microBatches.get(m);
                 float[] weights = batch.positionWeights(config.reduction(), positions, sequences);
+                if (!config.isSft() && !(onPolicy && setup.reward() != null)) {
+                    // the divergence alone reads only the loss rows, so both models compute just those
+                    loss += divergenceOnLossRows(batch, weights);
+                    continue;
+                }
                 Var studentHidden = student.forwardHidden(batch.ids(), batch.batch(), batch.time(), batch.keyMask(),
                         null);
                 Var objective = config.isSft()
@@ -128,6 +133,55 @@ public final class GkdStep {
         }
         return new Outcome(loss, onPolicy, positions, totalTokens,
                 rewardCount > 0 ? rewardSum / rewardCount : Double.NaN);
+    }
+
+    /**
+     * Runs the student and teacher on the loss rows alone (weight ≠ 0), then the divergence and its backward pass,
+     * and returns the loss. A micro-batch without loss rows adds nothing.
+     */
+    private double divergenceOnLossRows(SequenceBatch batch, float[] weights) {
+        int[] lossRows = lossRows(weights);
+        if (lossRows.length == 0) {
+            return 0;
+        }
+        float[] lossWeights = new float[lossRows.length];
+        for (int r = 0; r < lossRows.length; r++) {
+            lossWeights[r] = weights[lossRows[r]];
+        }
+        Transformer student = setup.student();
+        Transformer teacher = setup.teacher();
+        Var studentHidden = student.forwardHidden(batch.ids(), batch.batch(), batch.time(), batch.keyMask(), null,
+                lossRows);
+        Var teacherHidden;
+        try (Tape.Scope ignored = Tape.noGrad()) {
+            teacherHidden = teacher.forwardHidden(batch.ids(), batch.batch(), batch.time(), batch.keyMask(), null,
+                    lossRows);
+        }
+        TrainConfig config = setup.config();
+        Var objective = DistillationLoss.forward(studentHidden, student.headWeight(), teacherHidden.value(),
+                teacher.headWeight().value(), lossWeights, setup.divergence(), (float) config.lossTemperature(),
+                config.chunkRows());
+        double loss = objective.value().get(0);
+        objective.backward();
+        return loss;
+    }
+
+    /** Returns the row indices n with weights[n] ≠ 0, in order. */
+    public static int[] lossRows(float[] weights) {
+        int count = 0;
+        for (float weight : weights) {
+            if (weight != 0f) {
+                count++;
+            }
+        }
+        int[] rows = new int[count];
+        int r = 0;
+        for (int n = 0; n < weights.length; n++) {
+            if (weights[n] != 0f) {
+                rows[r++] = n;
+            }
+        }
+        return rows;
     }
 
     /** Computes the chunked divergence between teacher and student at the loss positions, the teacher without gradient. */

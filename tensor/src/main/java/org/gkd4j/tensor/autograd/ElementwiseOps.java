@@ -24,8 +24,9 @@ final class ElementwiseOps {
         Var out = Var.result(y, Tape.needsGrad(a, b));
         if (out.requiresGrad()) {
             Tape.record(out, () -> {
-                accumulateCopy(out.grad(), a);
+                // b copies dy before a may take dy's array as its own gradient
                 accumulateCopy(out.grad(), b);
+                accumulateShared(out.grad(), a);
             });
         }
         return out;
@@ -91,9 +92,20 @@ final class ElementwiseOps {
         Tensor y = x.value().reshape(shape);
         Var out = Var.result(y, Tape.needsGrad(x));
         if (out.requiresGrad()) {
-            Tape.record(out, () -> accumulateCopy(out.grad().reshape(x.value().shape()), x));
+            Tape.record(out, () -> accumulateShared(out.grad().reshape(x.value().shape()), x));
         }
         return out;
+    }
+
+    /**
+     * Adds dy, the gradient of an op output whose backward step is running, into the gradient of input. A first
+     * gradient of an op result takes dy's array instead of a copy: every backward step that reads the output's
+     * gradient has run by now, since they were recorded after this op.
+     */
+    private static void accumulateShared(Tensor dy, Var input) {
+        if (input.requiresGrad() && !input.adoptGrad(dy)) {
+            accumulateCopy(dy, input);
+        }
     }
 
     /** Adds dy into the gradient of input. A first gradient is a copy of dy, which saves zeroing and an add pass. */

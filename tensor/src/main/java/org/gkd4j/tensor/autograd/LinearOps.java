@@ -68,6 +68,25 @@ final class LinearOps {
         return out;
     }
 
+    /**
+     * x: [N, C], rows: [R] (each in [0, N)) → [R, C], row r a copy of x[rows[r]]; backward scatter-adds dy rows into
+     * the gradient of x, whose other rows get zero gradient. Used to carry on with only the rows a loss reads.
+     */
+    static Var gatherRows(Var x, int[] rows) {
+        requireRank("gatherRows", "x", x, 2, "[N, C]");
+        if (rows == null) {
+            throw new IllegalArgumentException("gatherRows: rows is null");
+        }
+        int n = x.value().dim(0);
+        for (int r = 0; r < rows.length; r++) {
+            if (rows[r] < 0 || rows[r] >= n) {
+                throw new IllegalArgumentException("gatherRows: rows[" + r + "] = " + rows[r] + " is outside x "
+                        + x.value().shapeString() + "; row indices must be in [0, " + n + ")");
+            }
+        }
+        return embedding(x, rows);
+    }
+
     /** table: [V, C], ids: [N] → [N, C]; backward scatter-adds into the table's gradient rows. */
     static Var embedding(Var table, int[] ids) {
         requireRank("embedding", "table", table, 2, "[V, C]");

@@ -35,6 +35,11 @@ public final class Ops {
         return LinearOps.embedding(table, ids);
     }
 
+    /** x[rows]. x: [N, C], rows: [R] → [R, C]; rows of x that are not gathered get zero gradient. */
+    public static Var gatherRows(Var x, int[] rows) {
+        return LinearOps.gatherRows(x, rows);
+    }
+
     // ---------------------------------------------------------------- element-wise
 
     /** a + b, same shapes. */

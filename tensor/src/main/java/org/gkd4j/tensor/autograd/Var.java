@@ -93,6 +93,19 @@ public final class Var {
         return grad;
     }
 
+    /**
+     * Makes {@code gradient} this op result's gradient without copying it, and returns true, when this variable
+     * has no gradient yet and is not a leaf (leaf gradients persist across steps). The caller must own
+     * {@code gradient}: later backward steps add into it, so nothing else may read or write it afterwards.
+     */
+    boolean adoptGrad(Tensor gradient) {
+        if (grad != null || leaf) {
+            return false;
+        }
+        grad = gradient;
+        return true;
+    }
+
     public void zeroGrad() {
         if (grad != null) {
             grad.fill(0f);

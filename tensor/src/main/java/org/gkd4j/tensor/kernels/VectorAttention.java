@@ -8,20 +8,22 @@ import static org.gkd4j.tensor.kernels.VectorMath.exp;
 import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import org.gkd4j.tensor.Tensor;
 
 /**
- * Vector API causal grouped-query attention. Each (batch, key head) block gathers its keys and values transposed,
- * [D, T] padded to whole vectors, so every step of a query row runs along the key axis s = 0..t: the scores
- * (broadcast q[j], fused multiply-add with row j of kᵀ), out_j = p·vᵀ[j] and, in the backward pass,
- * dq_j = dscore·kᵀ[j] and the rank-one updates dkᵀ[j] += q_j·dscore, dvᵀ[j] += dout_j·p. With D = 8..48 this
- * takes D calls per query row where one call per key took T.
+ * Vector API causal grouped-query attention. Each (batch, key head) block gathers its keys transposed, [D, T]
+ * padded to whole vectors, and query rows go in blocks of {@link VectorAttentionBlocks#ROWS}: the scores of a
+ * block run along the key axis s = 0..t (broadcast q[j], fused multiply-add with row j of kᵀ, one chain per query
+ * row), and out_r = Σ_s p_r[s]·v_s reads the value rows where they lie. In the backward pass
+ * dq_r = Σ_s dscore_r[s]·k_s and the rank-one updates dkᵀ[j] += q_r[j]·dscore_r, dvᵀ[j] += dout_r[j]·p_r
+ * run along the key axis too.
  * The forward pass runs in parallel over (batch, query head). The backward pass runs over (batch, key head)
  * because the query heads of a group all add into the same dk and dv rows. Each task owns its rows, so the
  * result does not depend on the number of threads.
  */
 final class VectorAttention {
+
+    private static final int ROWS = VectorAttentionBlocks.ROWS;
 
     private VectorAttention() {
     }
@@ -32,37 +34,52 @@ final class VectorAttention {
         int group = h / g;
         int stride = roundUp(t);
         float scale = (float) (1.0 / Math.sqrt(d));
-        float[] qd = q.data(), od = out.data(), ld = logsumexp.data();
+        float[] qd = q.data(), od = out.data(), ld = logsumexp.data(), vd = v.data();
         Parallel.forEach(b * h, task -> {
             int bi = task / h, hi = task % h, gi = hi / group;
-            float[] scratch = VectorMath.scratch(2 * d * stride + 2 * stride);
-            int keysAt = 0, valuesAt = d * stride, maskAt = 2 * d * stride, scoresAt = maskAt + stride;
+            float[] scratch = VectorMath.scratch(d * stride + (1 + ROWS) * stride + LANES);
+            int keysAt = 0, maskAt = d * stride, probabilitiesAt = maskAt + stride;
+            int maxesAt = probabilitiesAt + ROWS * stride;
             gatherTransposed(k, bi, gi, scratch, keysAt, stride);
-            gatherTransposed(v, bi, gi, scratch, valuesAt, stride);
             fillMask(keyMask, bi, t, scratch, maskAt);
+            // value row s of this head lies at valuesAt + s·G·D
+            int valuesAt = v.offset() + (bi * t * g + gi) * d;
 
-            for (int ti = 0; ti < t; ti++) {
-                int qRow = q.offset() + ((bi * t + ti) * h + hi) * d;
-                int oRow = out.offset() + ((bi * t + ti) * h + hi) * d;
-                int lseAt = logsumexp.offset() + (bi * h + hi) * t + ti;
-                int keys = ti + 1;
+            for (int first = 0; first < t; first += ROWS) {
+                // row r of the block is query first + r with first + r + 1 keys; missing rows repeat the last
+                int count = Math.min(ROWS, t - first);
+                int r1 = Math.min(1, count - 1), r2 = Math.min(2, count - 1), r3 = count - 1;
+                int row0 = ((bi * t + first) * h + hi) * d;
+                int q0 = q.offset() + row0, o0 = out.offset() + row0;
+                int p0 = probabilitiesAt;
 
-                // scores over keys 0..t and their max; masked keys hold -∞
-                float max = scores(qd, qRow, scale, scratch, keysAt, maskAt, scoresAt, keys, d, stride);
-                if (max == Float.NEGATIVE_INFINITY) {
-                    Arrays.fill(od, oRow, oRow + d, 0f);
-                    ld[lseAt] = Float.NEGATIVE_INFINITY;
-                    continue;
+                // scores over keys 0..first + r and their max per row; masked keys hold -∞
+                VectorAttentionBlocks.scores4(qd, q0, q0 + r1 * h * d, q0 + r2 * h * d, q0 + r3 * h * d, scale,
+                        scratch, keysAt, maskAt, p0, p0 + r1 * stride, p0 + r2 * stride, p0 + r3 * stride,
+                        first + 1, first + r1 + 1, first + r2 + 1, first + r3 + 1, d, stride, maxesAt);
+
+                // probabilities p_s = exp(score_s - max) / Σ, zero up to a whole vector past the block's last key
+                int padded = roundUp(first + count);
+                for (int r = 0; r < count; r++) {
+                    int pAt = p0 + r * stride;
+                    int lseAt = logsumexp.offset() + (bi * h + hi) * t + first + r;
+                    float max = scratch[maxesAt + r];
+                    if (max == Float.NEGATIVE_INFINITY) {
+                        // no valid key: zero weights give a zero output row
+                        Arrays.fill(scratch, pAt, pAt + padded, 0f);
+                        ld[lseAt] = Float.NEGATIVE_INFINITY;
+                        continue;
+                    }
+                    int rowPadded = roundUp(first + r + 1);
+                    float sum = expInPlace(scratch, pAt, rowPadded, max);
+                    ld[lseAt] = max + (float) Math.log(sum);
+                    scaleAndPad(scratch, pAt, rowPadded, padded, 1f / sum);
                 }
 
-                // probabilities p_s = exp(score_s - max) / Σ, zero up to a whole vector past the last key (-∞ there)
-                int padded = roundUp(keys);
-                float sum = expInPlace(scratch, scoresAt, padded, max);
-                ld[lseAt] = max + (float) Math.log(sum);
-                scaleAndPad(scratch, scoresAt, padded, padded, 1f / sum);
-
-                // out_j = Σ_s p_s·vᵀ[j, s]: D dot products over the key axis instead of one axpy per key
-                VectorAttentionBlocks.rowDots(scratch, scoresAt, padded, scratch, valuesAt, stride, d, od, oRow);
+                // out_r = Σ_s p_r[s]·v_s
+                VectorAttentionBlocks.weightedSums4(scratch, p0, p0 + r1 * stride, p0 + r2 * stride,
+                        p0 + r3 * stride, first + count, vd, valuesAt, g * d, d,
+                        od, o0, o0 + r1 * h * d, o0 + r2 * h * d, o0 + r3 * h * d);
             }
         });
     }
@@ -74,74 +91,77 @@ final class VectorAttention {
         int group = h / g;
         int stride = roundUp(t);
         float scale = (float) (1.0 / Math.sqrt(d));
-        float[] qd = q.data(), od = out.data(), ld = logsumexp.data(), dod = dout.data();
+        float[] qd = q.data(), od = out.data(), ld = logsumexp.data(), dod = dout.data(), kd = k.data();
         float[] dqd = dq.data();
         Parallel.forEach(b * g, task -> {
             int bi = task / g, gi = task % g;
-            float[] scratch = VectorMath.scratch(4 * d * stride + 5 * stride);
+            float[] scratch = VectorMath.scratch(4 * d * stride + (1 + 2 * ROWS) * stride + LANES);
             int keysAt = 0, valuesAt = d * stride, dkAt = 2 * d * stride, dvAt = 3 * d * stride;
             int maskAt = 4 * d * stride;
-            // p and dscore of the two query rows of a pair
-            int[] probabilitiesAt = {maskAt + stride, maskAt + 3 * stride};
-            int[] gradsAt = {maskAt + 2 * stride, maskAt + 4 * stride};
+            // p and dscore of the rows of a block
+            int probabilitiesAt = maskAt + stride, gradsAt = probabilitiesAt + ROWS * stride;
+            int maxesAt = gradsAt + ROWS * stride;
             gatherTransposed(k, bi, gi, scratch, keysAt, stride);
             gatherTransposed(v, bi, gi, scratch, valuesAt, stride);
             fillMask(keyMask, bi, t, scratch, maskAt);
+            // key row s of this head lies at keyRowsAt + s·G·D
+            int keyRowsAt = k.offset() + (bi * t * g + gi) * d;
 
             // this task owns the dk and dv rows of its key head, accumulated transposed [D, T] so that the
             // updates run along the key axis
             Arrays.fill(scratch, dkAt, maskAt, 0f);
 
             for (int hi = gi * group; hi < (gi + 1) * group; hi++) {
-                // query rows go in pairs so that each dkᵀ and dvᵀ vector is loaded and stored once per pair
-                for (int first = 0; first < t; first += 2) {
-                    int pair = Math.min(2, t - first);
-                    int padded = roundUp(first + pair);
-                    for (int r = 0; r < pair; r++) {
-                        int ti = first + r;
-                        int row = ((bi * t + ti) * h + hi) * d;
-                        int qRow = q.offset() + row, dqRow = dq.offset() + row, doRow = dout.offset() + row;
-                        int pAt = probabilitiesAt[r], gAt = gradsAt[r];
-                        float lse = ld[logsumexp.offset() + (bi * h + hi) * t + ti];
+                for (int first = 0; first < t; first += ROWS) {
+                    // row r of the block is query first + r; missing rows repeat the last (see VectorAttentionBlocks)
+                    int count = Math.min(ROWS, t - first);
+                    int r1 = Math.min(1, count - 1), r2 = Math.min(2, count - 1), r3 = count - 1;
+                    int row0 = ((bi * t + first) * h + hi) * d;
+                    int rowStep = h * d;
+                    int q0 = q.offset() + row0, do0 = dout.offset() + row0, dq0 = dq.offset() + row0;
+                    int p0 = probabilitiesAt, g0 = gradsAt;
+                    int keys0 = first + 1, keys1 = first + r1 + 1, keys2 = first + r2 + 1, keys3 = first + r3 + 1;
+
+                    // scores for p (recomputed instead of stored), and dp_s = dout·v_s
+                    VectorAttentionBlocks.scores4(qd, q0, q0 + r1 * rowStep, q0 + r2 * rowStep, q0 + r3 * rowStep,
+                            scale, scratch, keysAt, maskAt, p0, p0 + r1 * stride, p0 + r2 * stride,
+                            p0 + r3 * stride, keys0, keys1, keys2, keys3, d, stride, maxesAt);
+                    VectorAttentionBlocks.scores4(dod, do0, do0 + r1 * rowStep, do0 + r2 * rowStep,
+                            do0 + r3 * rowStep, 1f, scratch, valuesAt, -1, g0, g0 + r1 * stride, g0 + r2 * stride,
+                            g0 + r3 * stride, keys0, keys1, keys2, keys3, d, stride, maxesAt);
+
+                    // p_s = exp(score_s - lse), then dscore_s = p_s·(dp_s - δ)/√D with δ = dout·out
+                    int padded = roundUp(first + count);
+                    for (int r = 0; r < count; r++) {
+                        int pAt = p0 + r * stride, gAt = g0 + r * stride;
+                        int row = row0 + r * rowStep;
+                        float lse = ld[logsumexp.offset() + (bi * h + hi) * t + first + r];
                         if (lse == Float.NEGATIVE_INFINITY) {
-                            // no valid key: zero gradients, and zeros for the pair's dk and dv update
-                            Arrays.fill(dqd, dqRow, dqRow + d, 0f);
+                            // no valid key: zero p and dscore give zero dq and no dk, dv update
                             Arrays.fill(scratch, pAt, pAt + padded, 0f);
                             Arrays.fill(scratch, gAt, gAt + padded, 0f);
                             continue;
                         }
-                        int keys = ti + 1;
-
-                        // p_s = exp(score_s - lse), recomputed instead of stored
-                        scores(qd, qRow, scale, scratch, keysAt, maskAt, pAt, keys, d, stride);
-                        int rowPadded = roundUp(keys);
+                        int rowPadded = roundUp(first + r + 1);
                         expInPlace(scratch, pAt, rowPadded, lse);
                         scaleAndPad(scratch, pAt, rowPadded, padded, 1f);
-
-                        // dp_s = dout·v_s, then dscore_s = p_s·(dp_s - δ)/√D with δ = dout·out
-                        float delta = dot(dod, doRow, od, out.offset() + row, d);
-                        scores(dod, doRow, 1f, scratch, valuesAt, -1, gAt, keys, d, stride);
+                        float delta = dot(dod, dout.offset() + row, od, out.offset() + row, d);
                         scoreGradients(scratch, pAt, gAt, rowPadded, delta, scale);
                         scaleAndPad(scratch, gAt, rowPadded, padded, 1f);
-
-                        // dq_j = Σ_s dscore_s·kᵀ[j, s]
-                        VectorAttentionBlocks.rowDots(scratch, gAt, padded, scratch, keysAt, stride, d, dqd, dqRow);
                     }
 
-                    // dkᵀ[j, s] += q_j·dscore_s, dvᵀ[j, s] += dout_j·p_s, summed over the rows of the pair
-                    int row0 = ((bi * t + first) * h + hi) * d;
-                    if (pair == 2) {
-                        int row1 = row0 + h * d;
-                        VectorAttentionBlocks.outerAdd2(qd, q.offset() + row0, q.offset() + row1, scratch,
-                                gradsAt[0], gradsAt[1], padded, scratch, dkAt, stride, d);
-                        VectorAttentionBlocks.outerAdd2(dod, dout.offset() + row0, dout.offset() + row1, scratch,
-                                probabilitiesAt[0], probabilitiesAt[1], padded, scratch, dvAt, stride, d);
-                    } else {
-                        VectorAttentionBlocks.outerAdd(qd, q.offset() + row0, scratch, gradsAt[0], padded, scratch,
-                                dkAt, stride, d);
-                        VectorAttentionBlocks.outerAdd(dod, dout.offset() + row0, scratch, probabilitiesAt[0],
-                                padded, scratch, dvAt, stride, d);
-                    }
+                    // dq_r = Σ_s dscore_r[s]·k_s
+                    VectorAttentionBlocks.weightedSums4(scratch, g0, g0 + r1 * stride, g0 + r2 * stride,
+                            g0 + r3 * stride, first + count, kd, keyRowsAt, g * d, d,
+                            dqd, dq0, dq0 + r1 * rowStep, dq0 + r2 * rowStep, dq0 + r3 * rowStep);
+
+                    // dkᵀ[j, s] += q_r[j]·dscore_r[s], dvᵀ[j, s] += dout_r[j]·p_r[s], summed over the block's rows
+                    VectorAttentionBlocks.outerAdd4(qd, q0, q0 + rowStep, q0 + 2 * rowStep, q0 + 3 * rowStep,
+                            scratch, g0, g0 + stride, g0 + 2 * stride, g0 + 3 * stride, count, padded,
+                            scratch, dkAt, stride, d);
+                    VectorAttentionBlocks.outerAdd4(dod, do0, do0 + rowStep, do0 + 2 * rowStep, do0 + 3 * rowStep,
+                            scratch, p0, p0 + stride, p0 + 2 * stride, p0 + 3 * stride, count, padded,
+                            scratch, dvAt, stride, d);
                 }
             }
 
@@ -177,14 +197,15 @@ final class VectorAttention {
     private static void gatherTransposed(Tensor x, int bi, int gi, float[] out, int at, int stride) {
         int t = x.dim(1), g = x.dim(2), d = x.dim(3);
         float[] xd = x.data();
-        for (int s = 0; s < t; s++) {
-            int row = x.offset() + ((bi * t + s) * g + gi) * d;
-            for (int j = 0; j < d; j++) {
-                out[at + j * stride + s] = xd[row + j];
-            }
-        }
+        // contiguous stores along s; the T·D values read fit in L1, so the strided reads stay cheap
+        int first = x.offset() + (bi * t * g + gi) * d;
+        int rowStride = g * d;
         for (int j = 0; j < d; j++) {
-            Arrays.fill(out, at + j * stride + t, at + (j + 1) * stride, 0f);
+            int dst = at + j * stride;
+            for (int s = 0, src = first + j; s < t; s++, src += rowStride) {
+                out[dst + s] = xd[src];
+            }
+            Arrays.fill(out, dst + t, dst + stride, 0f);
         }
     }
 
@@ -205,35 +226,6 @@ final class VectorAttention {
         for (int s = 0; s < t; s++) {
             out[at + s] = keyMask == null || keyMask[bi * t + s] ? 0f : Float.NEGATIVE_INFINITY;
         }
-    }
-
-    /**
-     * Writes scale·(x_row · columns_s) + mask_s for s in [0, keys) at {@code outAt}, with columns stored
-     * [D, stride] at {@code columnsAt}; maskAt < 0 means no mask. The last vector is computed whole and its lanes
-     * from keys on are set to -∞ (with a mask, so that exp gives 0) or 0 (without). Returns the max of the
-     * written values.
-     */
-    private static float scores(float[] x, int xRow, float scale, float[] scratch, int columnsAt, int maskAt,
-                                int outAt, int keys, int d, int stride) {
-        float beyond = maskAt >= 0 ? Float.NEGATIVE_INFINITY : 0f;
-        FloatVector maxes = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
-        for (int s = 0; s < keys; s += LANES) {
-            FloatVector acc = FloatVector.zero(SPECIES);
-            for (int j = 0; j < d; j++) {
-                acc = FloatVector.fromArray(SPECIES, scratch, columnsAt + j * stride + s)
-                        .fma(FloatVector.broadcast(SPECIES, x[xRow + j]), acc);
-            }
-            acc = acc.mul(scale);
-            if (maskAt >= 0) {
-                acc = acc.add(FloatVector.fromArray(SPECIES, scratch, maskAt + s));
-            }
-            if (s + LANES > keys) {
-                acc = acc.blend(beyond, SPECIES.indexInRange(s, keys).not());
-            }
-            acc.intoArray(scratch, outAt + s);
-            maxes = maxes.max(acc);
-        }
-        return maxes.reduceLanes(VectorOperators.MAX);
     }
 
     /** Replaces values[at + s] by exp(values[at + s] - shift) for s in [0, n) and returns their sum. */

@@ -55,6 +55,29 @@ class OpsGradientTest {
     }
 
     @Test
+    void gatherRowsGradientsMatchFiniteDifferences() {
+        int[] rows = {4, 0, 2};
+        for (int size : ODD_SIZES) {
+            GradCheck.check("gatherRows", in -> Ops.gatherRows(in[0], rows), parameter(5, size));
+            // an op result as x, whose gradient comes from the workspace or heap rather than a leaf
+            GradCheck.check("gatherRowsOfResult", in -> Ops.gatherRows(Ops.mul(in[0], in[0]), rows),
+                    parameter(5, size));
+        }
+    }
+
+    @Test
+    void sharedGradientsAddUpAcrossConsumers() {
+        // a feeds two reshapes and an add, so one consumer takes dy's array and the others add into it
+        Var weights = Var.constant(parameter(2, 3, 17).value());
+        GradCheck.check("sharedGradients", in -> {
+            Var a = Ops.mul(in[0], in[0]);
+            Var first = Ops.mul(Ops.reshape(a, 2, 3, 17), weights);
+            Var sum = Ops.add(first, Ops.reshape(a, 2, 3, 17));
+            return Ops.add(Ops.reshape(sum, 6, 17), Ops.scale(a, 0.5f));
+        }, parameter(6, 17));
+    }
+
+    @Test
     void reshapeGradientFlowsThroughView() {
         Var weights = Var.constant(parameter(6, 17).value());
         GradCheck.check("reshape", in -> Ops.mul(Ops.reshape(in[0], 6, -1), weights), parameter(2, 3, 17));

@@ -45,8 +45,10 @@ class VectorAttentionTest {
 
     @Test
     void attentionMatchesScalarOnTrainingShapes() {
-        // {B, T, H, G, D}: teacher tiny, student, small, with T off the vector length
-        int[][] shapes = {{2, 37, 8, 4, 8}, {2, 29, 4, 4, 32}, {1, 21, 6, 6, 48}, {1, 19, 4, 2, 5}};
+        // {B, T, H, G, D}: teacher tiny, student, small, with T off the vector length; T mod 4 of 1, 2 and 3
+        // leaves the last block of query rows short
+        int[][] shapes = {{2, 37, 8, 4, 8}, {2, 29, 4, 4, 32}, {1, 21, 6, 6, 48}, {1, 19, 4, 2, 5},
+                {1, 30, 2, 1, 12}};
         String[] names = {"out", "logsumexp", "dq", "dk", "dv"};
         for (int[] shape : shapes) {
             int b = shape[0], t = shape[1], h = shape[2], g = shape[3], d = shape[4];

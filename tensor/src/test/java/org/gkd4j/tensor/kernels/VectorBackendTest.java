@@ -234,6 +234,23 @@ class VectorBackendTest {
     }
 
     @Test
+    void ropeMatchesScalarBeyondTabulatedPositions() {
+        // positions 0..3 tabulate the first 256 positions, 5000 grows the table and 70000 takes the untabulated path
+        int d = 16, heads = 2;
+        int[][] positionSets = {{0, 1, 2, 3}, {5000, 3, 4999, 0}, {70000, 65535, 65536, 1}};
+        for (int[] positions : positionSets) {
+            for (boolean inverse : new boolean[] {false, true}) {
+                Tensor expected = random(positions.length, heads, d);
+                Tensor actual = expected.copy();
+                scalar.rope(expected, positions, 500000f, inverse);
+                vector.rope(actual, positions, 500000f, inverse);
+                assertClose("rope positions=" + java.util.Arrays.toString(positions) + " inverse=" + inverse,
+                        expected, actual);
+            }
+        }
+    }
+
+    @Test
     void attentionMatchesScalar() {
         // {B, T, H, G, D}
         int[][] shapes = {{1, 1, 1, 1, 8}, {2, 5, 4, 2, 3}, {1, 17, 2, 1, 8}, {2, 33, 6, 3, 16}, {1, 40, 2, 2, 64}};
