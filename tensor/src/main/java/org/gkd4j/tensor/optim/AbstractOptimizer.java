@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import it.unimi.dsi.fastutil.ints.IntArrayList;
+import org.gkd4j.tensor.kernels.Parallel;
 import org.gkd4j.tensor.Tensor;
 import org.gkd4j.tensor.autograd.Var;
 
@@ -22,6 +24,12 @@ import org.gkd4j.tensor.autograd.Var;
  * </ul>
  */
 abstract class AbstractOptimizer implements Optimizer {
+
+    /**
+     * Elements per update task. A chunk touches 256 KiB (16 Ki floats of weight, gradient and two state arrays), so
+     * it should cost far more than handing it to a worker. NOTE: an estimate, not a tuned value.
+     */
+    static final int CHUNK = 16 * 1024;
 
     private static final long STEP_SPLIT = 1L << 24;
 
@@ -66,8 +74,11 @@ abstract class AbstractOptimizer implements Optimizer {
     /** Computes the per-step constants. The {@code step} counts from 1 for the first update. */
     abstract void beginStep(long step, float learningRate);
 
-    /** Updates parameter {@code index} in place from {@code grad}, which has the parameter's size. */
-    abstract void update(int index, Tensor weight, Tensor grad, boolean decay);
+    /**
+     * Updates elements [from, to) of parameter {@code index} in place from {@code grad}, which has the parameter's
+     * size. Each element's update reads only that element, so any split into ranges gives the same bits.
+     */
+    abstract void update(int index, Tensor weight, Tensor grad, boolean decay, int from, int to);
 
     /**
      * Returns the hyper-parameters that a loaded state must match, by name, in a fixed order. They are stored and
@@ -92,8 +103,26 @@ abstract class AbstractOptimizer implements Optimizer {
                 throw new IllegalArgumentException(displayName + ".step: gradient of '" + p.name() + "' has shape "
                         + grad.shapeString() + " but the parameter has shape " + p.value().shapeString());
             }
-            update(i, p.value(), grad, decays[i]);
         }
+
+        // cut every parameter into chunks of at most CHUNK elements and spread the chunks over the pool
+        IntArrayList chunks = new IntArrayList();
+        for (int i = 0; i < params.size(); i++) {
+            if (params.get(i).grad() == null) {
+                continue;
+            }
+            int size = params.get(i).value().size();
+            for (int from = 0; from < size; from += CHUNK) {
+                chunks.add(i);
+                chunks.add(from);
+            }
+        }
+        Parallel.forEach(chunks.size() / 2, c -> {
+            int i = chunks.getInt(2 * c);
+            int from = chunks.getInt(2 * c + 1);
+            Var p = params.get(i);
+            update(i, p.value(), p.grad(), decays[i], from, Math.min(p.value().size(), from + CHUNK));
+        });
     }
 
     @Override

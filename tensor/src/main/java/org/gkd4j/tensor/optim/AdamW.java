@@ -91,9 +91,9 @@ public final class AdamW extends AbstractOptimizer {
     }
 
     @Override
-    void update(int index, Tensor weight, Tensor grad, boolean decay) {
+    void update(int index, Tensor weight, Tensor grad, boolean decay, int from, int to) {
         UpdateKernels.adamw(weight.data(), weight.offset(), grad.data(), grad.offset(), m[index].data(),
-                v[index].data(), weight.size(), decay ? decayed : undecayed);
+                v[index].data(), from, to, decay ? decayed : undecayed);
     }
 
     @Override

@@ -66,9 +66,9 @@ public final class Sgd extends AbstractOptimizer {
     }
 
     @Override
-    void update(int index, Tensor weight, Tensor grad, boolean decay) {
+    void update(int index, Tensor weight, Tensor grad, boolean decay, int from, int to) {
         float[] buffer = momentum > 0f ? momentumBuffers[index].data() : null;
-        UpdateKernels.sgd(weight.data(), weight.offset(), grad.data(), grad.offset(), buffer, weight.size(),
+        UpdateKernels.sgd(weight.data(), weight.offset(), grad.data(), grad.offset(), buffer, from, to,
                 stepLearningRate, momentum, nesterov, decay ? weightDecay : 0f);
     }
 

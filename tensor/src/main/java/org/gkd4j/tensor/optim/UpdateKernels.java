@@ -25,13 +25,14 @@ final class UpdateKernels {
     }
 
     /**
-     * Updates one parameter with AdamW; w, g, m, v: [N].
+     * Updates elements [from, to) of one parameter with AdamW; w, g, m, v: [N].
      * m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g²,
      * w ← w·(1 − lr·wd) − stepSize·m / (√v / √(1−β2^t) + ε).
      */
-    static void adamw(float[] w, int wOffset, float[] g, int gOffset, float[] m, float[] v, int n, AdamWFactors f) {
-        int upper = SPECIES.loopBound(n);
-        int i = 0;
+    static void adamw(float[] w, int wOffset, float[] g, int gOffset, float[] m, float[] v, int from, int to,
+            AdamWFactors f) {
+        int upper = from + SPECIES.loopBound(to - from);
+        int i = from;
         for (; i < upper; i += SPECIES.length()) {
             FloatVector grad = FloatVector.fromArray(SPECIES, g, gOffset + i);
             FloatVector m1 = FloatVector.fromArray(SPECIES, m, i).mul(f.beta1())
@@ -45,7 +46,7 @@ final class UpdateKernels {
             v1.intoArray(v, i);
             w1.intoArray(w, wOffset + i);
         }
-        adamwReference(w, wOffset, g, gOffset, m, v, i, n, f);
+        adamwReference(w, wOffset, g, gOffset, m, v, i, to, f);
     }
 
     /** Scalar reference of {@link #adamw} over elements [from, to). */
@@ -63,13 +64,13 @@ final class UpdateKernels {
     }
 
     /**
-     * Updates one parameter with SGD; w, g, buf: [N]. d = g + wd·w; with momentum μ > 0, buf ← μ·buf + d and
+     * Updates elements [from, to) of one parameter with SGD; w, g, buf: [N]. d = g + wd·w; with momentum μ > 0, buf ← μ·buf + d and
      * d = buf, or d = d + μ·buf with Nesterov; then w ← w − lr·d. {@code buf} is unused when μ = 0.
      */
-    static void sgd(float[] w, int wOffset, float[] g, int gOffset, float[] buf, int n, float learningRate,
+    static void sgd(float[] w, int wOffset, float[] g, int gOffset, float[] buf, int from, int to, float learningRate,
             float momentum, boolean nesterov, float weightDecay) {
-        int upper = SPECIES.loopBound(n);
-        int i = 0;
+        int upper = from + SPECIES.loopBound(to - from);
+        int i = from;
         for (; i < upper; i += SPECIES.length()) {
             FloatVector weight = FloatVector.fromArray(SPECIES, w, wOffset + i);
             FloatVector d = FloatVector.fromArray(SPECIES, g, gOffset + i).add(weight.mul(weightDecay));
@@ -80,7 +81,7 @@ final class UpdateKernels {
             }
             weight.sub(d.mul(learningRate)).intoArray(w, wOffset + i);
         }
-        sgdReference(w, wOffset, g, gOffset, buf, i, n, learningRate, momentum, nesterov, weightDecay);
+        sgdReference(w, wOffset, g, gOffset, buf, i, to, learningRate, momentum, nesterov, weightDecay);
     }
 
     /** Scalar reference of {@link #sgd} over elements [from, to). */

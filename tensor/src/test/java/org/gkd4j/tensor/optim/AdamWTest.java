@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.gkd4j.tensor.Tensor;
 import org.gkd4j.tensor.autograd.Var;
+import org.gkd4j.tensor.kernels.Parallel;
 import org.junit.jupiter.api.Test;
 
 class AdamWTest {
@@ -68,6 +70,40 @@ class AdamWTest {
         assertEquals(v0, state.get("adamw.v.w").get(0), 1e-9);
         assertEquals(v1, state.get("adamw.v.w").get(1), 1e-9);
         assertEquals(2, adamw.stepCount());
+    }
+
+    @Test
+    void chunkedStepMatchesDoublePrecision() {
+        // a parameter of several update chunks plus a short tail, on 2 threads, against AdamW's first step in double
+        int n = 2 * AbstractOptimizer.CHUNK + 77;
+        float[] start = new float[n];
+        float[] grad = new float[n];
+        Random random = new Random(5);
+        for (int i = 0; i < n; i++) {
+            start[i] = (float) random.nextGaussian();
+            grad[i] = (float) random.nextGaussian();
+        }
+        float[][] results = new float[2][];
+        int savedThreads = Parallel.threads();
+        try {
+            for (int threads = 1; threads <= 2; threads++) {
+                Parallel.setThreads(threads);
+                Var w = parameter("w", start, 1, n);
+                AdamW adamw = AdamW.builder(List.of(w)).learningRate(0.01f).weightDecay(0.1).build();
+                setGrad(w, grad);
+                adamw.step();
+                results[threads - 1] = w.value().toArray();
+            }
+        } finally {
+            Parallel.setThreads(savedThreads);
+        }
+
+        // step 1: m̂ = g and v̂ = g², so w ← w·(1 − lr·wd) − lr·g / (|g| + ε)
+        for (int i = 0; i < n; i++) {
+            double expected = start[i] * (1 - 0.01 * 0.1) - 0.01 * grad[i] / (Math.abs(grad[i]) + 1e-8);
+            assertEquals(expected, results[1][i], 1e-6, "element " + i);
+        }
+        assertArrayEquals(results[0], results[1], "1 and 2 threads give the same bits");
     }
 
     @Test

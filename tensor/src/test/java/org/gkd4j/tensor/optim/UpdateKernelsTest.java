@@ -35,7 +35,10 @@ class UpdateKernelsTest {
             float[] wRef = w.clone();
             float[] mRef = m.clone();
             float[] vRef = v.clone();
-            UpdateKernels.adamw(w, 5, g, 2, m, v, n, factors);
+            // two ranges, the second starting off a vector boundary, as the optimizer's chunks of a parameter do
+            int split = n / 3;
+            UpdateKernels.adamw(w, 5, g, 2, m, v, 0, split, factors);
+            UpdateKernels.adamw(w, 5, g, 2, m, v, split, n, factors);
             UpdateKernels.adamwReference(wRef, 5, g, 2, mRef, vRef, 0, n, factors);
             assertArrayEquals(wRef, w, "weights, n = " + n);
             assertArrayEquals(mRef, m, "first moment, n = " + n);
@@ -55,7 +58,9 @@ class UpdateKernelsTest {
                 float[] buf = gaussian(random, n, 0.1f);
                 float[] wRef = w.clone();
                 float[] bufRef = buf.clone();
-                UpdateKernels.sgd(w, 3, g, 0, buf, n, 0.05f, momentum, variant[1], 0.01f);
+                int split = n / 3;
+                UpdateKernels.sgd(w, 3, g, 0, buf, 0, split, 0.05f, momentum, variant[1], 0.01f);
+                UpdateKernels.sgd(w, 3, g, 0, buf, split, n, 0.05f, momentum, variant[1], 0.01f);
                 UpdateKernels.sgdReference(wRef, 3, g, 0, bufRef, 0, n, 0.05f, momentum, variant[1], 0.01f);
                 String label = "momentum " + momentum + ", nesterov " + variant[1] + ", n = " + n;
                 assertArrayEquals(wRef, w, "weights, " + label);
