@@ -68,12 +68,13 @@ for part in "${parts[@]}"; do
         ;;
     gkd)
         echo "== gkd step: gkd4j (2 threads)"
-        java_run org.gkd4j.bench.e2e.GkdStepBench tiny small --threads 2
+        # 20 measured steps on both sides: with 5, the median still moved by a quarter between runs
+        java_run org.gkd4j.bench.e2e.GkdStepBench tiny small --threads 2 --steps 20
         echo "== gkd step: PyTorch tiny -> student (2 threads)"
-        peer_env 2 "$PYTHON" "$PEERS_DIR/gkd_bench.py" --teacher tiny --student student --threads 2
+        peer_env 2 "$PYTHON" "$PEERS_DIR/gkd_bench.py" --teacher tiny --student student --threads 2 --steps 20
         echo "== gkd step: PyTorch small -> student (2 threads)"
         peer_env 2 "$PYTHON" "$PEERS_DIR/gkd_bench.py" --teacher small --student student --student-vocab 32000 \
-            --threads 2
+            --threads 2 --steps 20
         ;;
     *)
         echo "error: unknown part '$part'; choose generation, training or gkd" >&2
