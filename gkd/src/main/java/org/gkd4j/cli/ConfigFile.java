@@ -1,5 +1,6 @@
 package org.gkd4j.cli;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -134,14 +135,28 @@ public final class ConfigFile {
         try {
             node = JSON.readTree(Utf8Text.read(file, "config file " + file));
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("config file " + file + " is not valid JSON: " + e.getOriginalMessage());
+            throw new IllegalArgumentException("config file " + file + " is not valid JSON: " + parseError(e));
         } catch (IOException e) {
             throw new IllegalArgumentException("config file " + file + " is not readable: " + e.getMessage());
         }
         if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("config file " + file + " must hold one JSON object of option names");
+            throw new IllegalArgumentException("config file " + file + " must contain one JSON object of option names");
         }
         return (ObjectNode) node;
+    }
+
+    /**
+     * Returns Jackson's parse error with the line and column where it stopped, for example "Unexpected end-of-input
+     * (line 1, column 12)". Jackson's own "(start marker at [Source: REDACTED ...])" note is dropped, because it
+     * names an internal setting rather than the file.
+     */
+    static String parseError(JsonProcessingException e) {
+        String message = e.getOriginalMessage().replaceAll("\\s*\\(start marker at \\[Source: .*?\\]\\)", "");
+        JsonLocation location = e.getLocation();
+        if (location == null || location.getLineNr() < 1) {
+            return message;
+        }
+        return message + " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
     }
 
     /** Returns the config as indented JSON, the form written to config.json. */

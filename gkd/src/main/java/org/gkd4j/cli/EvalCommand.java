@@ -35,7 +35,7 @@ public final class EvalCommand implements Callable<Integer> {
     ModelOptions modelOptions = new ModelOptions();
 
     @Option(names = "--data", paramLabel = "FILE", required = true,
-            description = "Plain text (one document per non-blank line) or .jsonl with a \"text\" string per line.")
+            description = "Plain text with one document per non-blank line, or JSONL (a name ending in .jsonl) with a \"text\" string per line.")
     Path data;
 
     @Option(names = "--format", paramLabel = "text|jsonl",

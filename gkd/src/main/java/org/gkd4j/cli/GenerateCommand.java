@@ -51,7 +51,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "SEED", description = "Random seed; the same seed gives the same text (default 42).")
     long seed = 42;
 
-    @Option(names = "--max-new-tokens", paramLabel = "N", description = "Most tokens generated per prompt (default 256).")
+    @Option(names = "--max-new-tokens", paramLabel = "N", description = "Maximum tokens generated per prompt; generation stops earlier at EOS (default 256).")
     int maxNewTokens = 256;
 
     @Option(names = "--batch-size", paramLabel = "N", description = "Prompts decoded together (default 16).")

@@ -133,7 +133,7 @@ public final class TrainOptions {
     @Option(names = "--save-every", paramLabel = "N", description = "Checkpoint every N steps, 0 for only the final weights (default 50).")
     Integer saveEvery;
 
-    @Option(names = "--keep-checkpoints", paramLabel = "N", description = "Most recent checkpoints kept (default 2).")
+    @Option(names = "--keep-checkpoints", paramLabel = "N", description = "Number of most recent checkpoints kept; older ones are deleted (default 2).")
     Integer keepCheckpoints;
 
     @Option(names = "--output-dir", paramLabel = "DIR", description = "Run directory (default runs/<command>-<timestamp>).")

@@ -1,6 +1,7 @@
 package org.gkd4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -122,6 +123,24 @@ class ConfigFileTest {
         IllegalArgumentException error = rejected("distill", "{\"steps\": 3, \"steps\": 4}");
         assertTrue(error.getMessage().contains("is not valid JSON"), error.getMessage());
         assertTrue(error.getMessage().contains("'steps'"), error.getMessage());
+    }
+
+    @Test
+    void truncatedJsonNamesLineAndColumn() throws IOException {
+        // the object opened on line 1 is still open when the input ends after line 2's value
+        IllegalArgumentException error = rejected("distill", "{\n  \"steps\": 5\n");
+        String message = error.getMessage();
+        assertTrue(message.startsWith("config file "), message);
+        assertTrue(message.contains("is not valid JSON: Unexpected end-of-input"), message);
+        assertTrue(message.contains("(line 3, column 1)"), message);
+        assertFalse(message.contains("Source:"), message);
+        assertFalse(message.contains("StreamReadFeature"), message);
+    }
+
+    @Test
+    void duplicateKeyNamesItsLine() throws IOException {
+        IllegalArgumentException error = rejected("distill", "{\"steps\": 3,\n\"steps\": 4}");
+        assertTrue(error.getMessage().contains("(line 2, column "), error.getMessage());
     }
 
     @Test
