@@ -57,6 +57,12 @@ final class TrainCommand {
                 out.println("run " + outputDir + " already finished at step " + config.steps() + "; nothing to do");
                 return 0;
             }
+            // kernel threads and backend: chosen before anything is written, so that an invalid -Dgkd4j.backend
+            // exits with code 2 and the start-up log line shows the --threads count
+            if (config.threads() > 0) {
+                Parallel.setThreads(config.threads());
+            }
+            Kernels.backend();
             setup = TrainingSetup.prepare(config);
             if (resume) {
                 checkResumedStudent(outputDir, setup);
@@ -83,10 +89,6 @@ final class TrainCommand {
                 Files.createDirectories(outputDir);
                 AtomicFiles.writeString(outputDir.resolve("config.json"), ConfigFile.toJson(setup.config()));
                 copyTokenizer(setup.config().tokenizer(), outputDir);
-            }
-            TrainConfig config = setup.config();
-            if (config.threads() > 0) {
-                Parallel.setThreads(config.threads());
             }
             out.println(String.format(Locale.ROOT, "%s: JDK %s, backend %s, %d threads; teacher %s, student %,d parameters; output %s",
                     command, Runtime.version(), Kernels.backend().name(), Parallel.threads(),

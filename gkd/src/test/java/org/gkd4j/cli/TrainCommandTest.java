@@ -1,8 +1,11 @@
 package org.gkd4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -29,5 +32,23 @@ class TrainCommandTest {
     void interruptedMessageWithoutCheckpointSaysSo() {
         assertEquals("gkd4j sft: stopped; no checkpoint was written yet (the run restarts from step 0); continue with:"
                 + " gkd4j sft --resume " + dir, TrainCommand.interruptedMessage("gkd4j sft", dir));
+    }
+
+    @Test
+    void invalidBackendExitsBeforeWriting() throws IOException, InterruptedException {
+        // The backend is chosen once per JVM and this test JVM has chosen it already, so a fresh JVM runs the command
+        Path outputDir = dir.resolve("run");
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-Dgkd4j.backend=bogus",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "distill", "--steps", "1", "--eval-every", "0", "--output-dir", outputDir.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int exitCode = process.waitFor();
+
+        assertEquals(Main.EXIT_USAGE, exitCode, output);
+        assertTrue(output.contains("gkd4j distill: unknown backend 'bogus'"), output);
+        assertFalse(output.contains("\tat org.gkd4j"), output);
+        assertFalse(Files.exists(outputDir), output);
     }
 }
