@@ -57,16 +57,16 @@ final class TrainCommand {
                 out.println("run " + outputDir + " already finished at step " + config.steps() + "; nothing to do");
                 return 0;
             }
+            setup = TrainingSetup.prepare(config);
+            if (resume) {
+                checkResumedStudent(outputDir, setup);
+            }
             // kernel threads and backend: chosen before anything is written, so that an invalid -Dgkd4j.backend
             // exits with code 2 and the start-up log line shows the --threads count
             if (config.threads() > 0) {
                 Parallel.setThreads(config.threads());
             }
             Kernels.backend();
-            setup = TrainingSetup.prepare(config);
-            if (resume) {
-                checkResumedStudent(outputDir, setup);
-            }
         } catch (IllegalArgumentException | UncheckedIOException e) {
             err.println(command + ": " + e.getMessage());
             return Main.EXIT_USAGE;
