@@ -86,10 +86,13 @@ public final class ModelOptions {
                         + "; pass --tokenizer PATH");
             }
         }
+        // name the file as the user gave it: --tokenizer, or the one found beside --model
+        String source = tokenizer != null ? "--tokenizer " + path
+                : "tokenizer " + path + " (found beside --model; pass --tokenizer to use another)";
         try {
             return Tokenizers.load(path);
         } catch (IllegalArgumentException | IOException | UncheckedIOException e) {
-            throw new CliException("cannot load --tokenizer " + path + ": " + e.getMessage());
+            throw new CliException("cannot load " + source + ": " + e.getMessage());
         }
     }
 

@@ -65,6 +65,18 @@ class RunDirectoryTest {
     }
 
     @Test
+    void brokenTokenizerBesideModelIsNamedAsFound() throws IOException {
+        Path broken = Files.createDirectories(folder.resolve("broken"));
+        Path model = Files.copy(run.resolve("student.safetensors"), broken.resolve("student.safetensors"));
+        Path tokenizer = Files.writeString(broken.resolve("tokenizer.json"), "{}");
+        GenerateCommandTest.Result result = GenerateCommandTest.run("generate", "--model", model.toString(),
+                "--max-new-tokens", "2");
+        assertEquals(Main.EXIT_USAGE, result.exitCode(), result.err());
+        assertTrue(result.err().startsWith("gkd4j generate: cannot load tokenizer " + tokenizer
+                + " (found beside --model; pass --tokenizer to use another): "), result.err());
+    }
+
+    @Test
     void tokenizerWithAnotherVocabularyIsRejected() throws IOException {
         Path other = Files.createDirectories(folder.resolve("other"));
         Path model = Files.copy(run.resolve("student.safetensors"), other.resolve("student.safetensors"));
