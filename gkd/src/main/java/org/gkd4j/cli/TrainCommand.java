@@ -143,10 +143,28 @@ final class TrainCommand {
             err.println(command + ": warning: --reward has no effect with --lambda " + config.lambda()
                     + ": the reward term applies only to on-policy steps, and there are none");
         }
-        double defaultWeight = TrainConfig.defaults(config.mode()).rewardWeight();
-        if (config.reward() == null && config.rewardWeight() != defaultWeight) {
+        TrainConfig defaults = TrainConfig.defaults(config.mode());
+        if (config.reward() == null && config.rewardWeight() != defaults.rewardWeight()) {
             err.println(command + ": warning: --reward-weight " + config.rewardWeight() + " has no effect without"
                     + " --reward");
+        }
+        if (config.student() != null) {
+            List<String> shape = new java.util.ArrayList<>();
+            addIfChanged(shape, "--student-dim", config.studentDim(), defaults.studentDim());
+            addIfChanged(shape, "--student-layers", config.studentLayers(), defaults.studentLayers());
+            addIfChanged(shape, "--student-heads", config.studentHeads(), defaults.studentHeads());
+            addIfChanged(shape, "--student-kv-heads", config.studentKvHeads(), defaults.studentKvHeads());
+            addIfChanged(shape, "--student-hidden-dim", config.studentHiddenDim(), defaults.studentHiddenDim());
+            if (!shape.isEmpty()) {
+                err.println(command + ": warning: " + String.join(", ", shape) + " has no effect with --student "
+                        + config.student() + ", because the checkpoint sets the student's shape");
+            }
+        }
+    }
+
+    private static void addIfChanged(List<String> options, String name, int value, int defaultValue) {
+        if (value != defaultValue) {
+            options.add(name + " " + value);
         }
     }
 

@@ -308,4 +308,16 @@ class DistillCommandTest {
         assertRejected(distill("--reward-weight", "0.9", "--data", missing.toString()),
                 "warning: --reward-weight 0.9 has no effect without --reward", "not found");
     }
+
+    @Test
+    void studentShapeWithStudentFileWarns() {
+        Path missing = dir.resolve("missing.jsonl");
+        Path student = dir.resolve("student.safetensors");
+        assertRejected(distill("--student", student.toString(), "--student-dim", "64", "--student-layers", "2",
+                "--data", missing.toString()), "warning: --student-dim 64, --student-layers 2 has no effect with"
+                + " --student " + student + ", because the checkpoint sets the student's shape", "not found");
+        errBytes.reset();
+        assertRejected(distill("--student-dim", "64", "--data", missing.toString()), "not found");
+        assertFalse(err().contains("warning"), err());
+    }
 }
