@@ -156,7 +156,8 @@ final class TrainCommand {
             addIfChanged(shape, "--student-kv-heads", config.studentKvHeads(), defaults.studentKvHeads());
             addIfChanged(shape, "--student-hidden-dim", config.studentHiddenDim(), defaults.studentHiddenDim());
             if (!shape.isEmpty()) {
-                err.println(command + ": warning: " + String.join(", ", shape) + " has no effect with --student "
+                String verb = shape.size() == 1 ? " has" : " have";
+                err.println(command + ": warning: " + String.join(", ", shape) + verb + " no effect with --student "
                         + config.student() + ", because the checkpoint sets the student's shape");
             }
         }

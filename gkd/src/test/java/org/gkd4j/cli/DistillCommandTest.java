@@ -314,7 +314,7 @@ class DistillCommandTest {
         Path missing = dir.resolve("missing.jsonl");
         Path student = dir.resolve("student.safetensors");
         assertRejected(distill("--student", student.toString(), "--student-dim", "64", "--student-layers", "2",
-                "--data", missing.toString()), "warning: --student-dim 64, --student-layers 2 has no effect with"
+                "--data", missing.toString()), "warning: --student-dim 64, --student-layers 2 have no effect with"
                 + " --student " + student + ", because the checkpoint sets the student's shape", "not found");
         errBytes.reset();
         assertRejected(distill("--student-dim", "64", "--data", missing.toString()), "not found");
