@@ -25,8 +25,8 @@ public final class TrainOptions {
             + " its contents are deleted first, unless it contains a file this run reads.")
     boolean overwrite;
 
-    @Option(names = "--teacher", paramLabel = "FILE", description = {"Teacher checkpoint. distill learns from it (default: the shipped stories260K);",
-                    "sft only reports the divergences to it at each evaluation (default: none)."})
+    @Option(names = "--teacher", paramLabel = "FILE", description = "Teacher checkpoint. distill learns from it (default:"
+            + " the shipped stories260K), and sft only reports the divergences to it at each evaluation (default: none).")
     String teacher;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
