@@ -71,7 +71,7 @@ final class TrainCommand {
             err.println(command + ": " + e.getMessage());
             return Main.EXIT_USAGE;
         } catch (IOException e) {
-            err.println(command + ": cannot read input: " + e.getMessage());
+            err.println(command + ": cannot read input: " + describeIoError(e));
             return Main.EXIT_USAGE;
         } catch (OutOfMemoryError e) {
             // nothing is written yet, so the run can be retried with a smaller shape or a larger heap
@@ -124,9 +124,32 @@ final class TrainCommand {
                     + " continue with: " + command + " --resume " + outputDir);
             return 1;
         } catch (IOException | UncheckedIOException e) {
-            err.println(command + ": failed writing to " + outputDir + ": " + e.getMessage());
+            err.println(command + ": failed writing to " + outputDir + ": " + describeIoError(e));
             return 1;
         }
+    }
+
+    /**
+     * Describes an I/O error for a message. The java.nio file exceptions carry only the path as their message,
+     * for example "/proc/x" for a NoSuchFileException, so the path is followed by the kind of failure.
+     */
+    static String describeIoError(Exception e) {
+        Throwable cause = e;
+        if (e instanceof UncheckedIOException unchecked && unchecked.getCause() != null) {
+            cause = unchecked.getCause();
+        }
+        if (!(cause instanceof java.nio.file.FileSystemException fileError)) {
+            return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        }
+        String kind = switch (fileError) {
+            case java.nio.file.NoSuchFileException ignored -> "no such file or directory";
+            case java.nio.file.AccessDeniedException ignored -> "permission denied";
+            case java.nio.file.FileAlreadyExistsException ignored -> "file already exists";
+            case java.nio.file.NotDirectoryException ignored -> "not a directory";
+            case java.nio.file.DirectoryNotEmptyException ignored -> "directory not empty";
+            default -> fileError.getReason() != null ? fileError.getReason() : fileError.getClass().getSimpleName();
+        };
+        return fileError.getFile() + ": " + kind;
     }
 
     private static String maxHeap() {

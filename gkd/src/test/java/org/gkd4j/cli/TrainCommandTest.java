@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,5 +51,16 @@ class TrainCommandTest {
         assertTrue(output.contains("gkd4j distill: unknown backend 'bogus'"), output);
         assertFalse(output.contains("\tat org.gkd4j"), output);
         assertFalse(Files.exists(outputDir), output);
+    }
+
+    @Test
+    void ioErrorNamesPathAndKind() {
+        assertEquals("/runs/x: no such file or directory",
+                TrainCommand.describeIoError(new java.nio.file.NoSuchFileException("/runs/x")));
+        assertEquals("/runs/x: permission denied",
+                TrainCommand.describeIoError(new UncheckedIOException(new java.nio.file.AccessDeniedException("/runs/x"))));
+        assertEquals("/runs/x: Read-only file system",
+                TrainCommand.describeIoError(new java.nio.file.FileSystemException("/runs/x", null, "Read-only file system")));
+        assertEquals("disk full", TrainCommand.describeIoError(new IOException("disk full")));
     }
 }
