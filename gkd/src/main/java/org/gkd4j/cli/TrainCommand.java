@@ -130,8 +130,8 @@ final class TrainCommand {
     }
 
     /**
-     * Describes an I/O error for a message. The java.nio file exceptions carry only the path as their message,
-     * for example "/proc/x" for a NoSuchFileException, so the path is followed by the kind of failure.
+     * Describes an I/O error for a message. A java.nio file exception without a reason has only the path as its
+     * message, for example "/proc/x" for a NoSuchFileException, so the path is followed by the kind of failure.
      */
     static String describeIoError(Exception e) {
         Throwable cause = e;
