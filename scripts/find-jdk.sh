@@ -16,8 +16,9 @@ find_jdk25() {
     done
     return 1
 }
+given_java_home="${JAVA_HOME:-}"
 if ! JAVA_HOME="$(find_jdk25)"; then
-    echo "error: gkd4j needs a JDK 25, but JAVA_HOME (${JAVA_HOME:-unset}) is not one and none was found" \
+    echo "error: gkd4j needs a JDK 25, but JAVA_HOME (${given_java_home:-unset}) is not one and none was found" \
          "under /usr/lib/jvm. Install Temurin 25 and set JAVA_HOME to it." >&2
     exit 1
 fi

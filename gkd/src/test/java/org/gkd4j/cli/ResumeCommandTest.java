@@ -139,6 +139,31 @@ class ResumeCommandTest {
     }
 
     @Test
+    void resumeFromStepZeroKeepsOneStepZeroEvaluation() throws IOException {
+        // a run with evaluations that stopped before its first checkpoint: the resume starts over from step 0
+        Path run = folder.resolve("from-zero");
+        GenerateCommandTest.Result first = GenerateCommandTest.run("sft", "--data", data.toString(),
+                "--output-dir", run.toString(), "--steps", "2", "--save-every", "0", "--batch-size", "2",
+                "--held-out", "1", "--eval-every", "2", "--max-new-tokens", "4", "--student-dim", "16",
+                "--student-layers", "1", "--student-heads", "2", "--student-kv-heads", "1",
+                "--student-hidden-dim", "24");
+        assertEquals(0, first.exitCode(), first.err());
+        Files.delete(run.resolve("student.safetensors"));
+
+        GenerateCommandTest.Result resumed = GenerateCommandTest.run("sft", "--resume", run.toString());
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        long stepZeroLines = Files.readAllLines(run.resolve("metrics.jsonl")).stream()
+                .filter(line -> line.contains("\"step\":0,") || line.contains("\"step\":0}"))
+                .count();
+        assertEquals(1, stepZeroLines, "one step-0 evaluation in metrics.jsonl");
+
+        // sft without --teacher runs no teacher, and the report must not name the shipped one
+        String teacherLine = Files.readAllLines(run.resolve("report.md")).stream()
+                .filter(line -> line.contains("teacher")).findFirst().orElse("");
+        assertTrue(teacherLine.contains("none"), teacherLine);
+    }
+
+    @Test
     void validResumeFinishesTheRun() throws IOException {
         Path run = stoppedCopy("valid");
         GenerateCommandTest.Result result = GenerateCommandTest.run("sft", "--resume", run.toString());

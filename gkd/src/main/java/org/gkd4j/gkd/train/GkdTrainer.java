@@ -98,7 +98,8 @@ public final class GkdTrainer {
             } else {
                 out.println("gkd4j: no checkpoint in " + checkpoints.root() + ", starting from step 0");
             }
-            MetricsLog.truncateAfter(metricsPath, startStep);
+            // from step 0 the step-0 evaluation runs again, so no earlier line is kept
+            MetricsLog.truncateAfter(metricsPath, startStep == 0 ? -1 : startStep);
         }
 
         int threads = Parallel.threads();
@@ -250,8 +251,13 @@ public final class GkdTrainer {
     private Map<String, String> reportSettings(int startStep) {
         TrainConfig config = setup.config();
         Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("teacher", (config.teacher() == null ? "stories260K (shipped)" : config.teacher())
-                + (setup.teacher() == null ? "" : ", " + setup.teacher().config().parameterCount() + " parameters"));
+        if (setup.teacher() == null) {
+            // sft without --teacher runs no teacher at all
+            settings.put("teacher", "none");
+        } else {
+            settings.put("teacher", (config.teacher() == null ? "stories260K (shipped)" : config.teacher()) + ", "
+                    + setup.teacher().config().parameterCount() + " parameters");
+        }
         settings.put("student", (config.student() == null ? "fresh" : config.student()) + ", "
                 + setup.student().config().parameterCount() + " parameters (dim " + setup.student().config().dim()
                 + ", " + setup.student().config().layers() + " layers)");
