@@ -62,9 +62,10 @@ public final class VectorMatmul {
     /*
      * Whether full strips of an A stored [M, K] skip the expansion and broadcast A from its rows inside the tile loop
      * ({@link GemmMicroKernel#tileRowsPacked}). -Dgkd4j.gemm.rowsA=false turns it off. The six rows of a strip stay in
-     * L1 across the tiles of a column block, so nothing is copied. In interleaved JMH runs (one thread, AMD EPYC VM
-     * with AVX2, errors of ±1 to ±27 GFLOP/s), 4096×768·768×288 went from 54–64 to 64–76 GFLOP/s in A·B and from
-     * 66 to 75 in A·Bᵀ, with no loss at the other shapes. Such strips never take the wide tile.
+     * L1 across the tiles of a column block, so nothing is copied. In interleaved JMH runs (AMD EPYC VM with AVX2,
+     * errors of ±2 to ±34 GFLOP/s), 4096×768·768×288 went from 54–70 to 64–76 GFLOP/s in A·B and from 60–66 to 75
+     * in A·Bᵀ on one thread, and from 124–125 to 134–151 on two, with no loss at the other shapes. Such strips never
+     * take the wide tile.
      */
     static final boolean ROWS_A = Boolean.parseBoolean(System.getProperty("gkd4j.gemm.rowsA", "true"));
     /** Products with at most this many rows of c take the small-M path. */
