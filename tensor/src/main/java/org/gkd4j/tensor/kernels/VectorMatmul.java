@@ -12,9 +12,9 @@ import org.gkd4j.tensor.Tensor;
  * <p>Large products follow the usual blocked-GEMM loop nest. For each k block (see {@link #kBlock}) and each
  * column block of B that fits in L2, B is packed into NR-column micro-panels. Then, for each MR-row strip of c and
  * each k sub-block of at most {@link #KC_MAX}, {@link #computeStrip} sweeps the A micro-panel across the packed B.
- * When A is stored [M, K], the tile broadcasts it straight from its rows ({@link GemmMicroKernel#tileRowsPacked}).
- * Otherwise (Aᵀ stored, or a partial strip) it first expands the micro-panel into L1 for
- * {@link GemmMicroKernel#tileExpandedPacked}.
+ * When A is stored [M, K], one tile pass covers the whole k block and broadcasts A straight from its rows
+ * ({@link GemmMicroKernel#tileRowsPacked}). Otherwise (Aᵀ stored, or a partial strip) it first expands the
+ * micro-panel of each k sub-block into L1 for {@link GemmMicroKernel#tileExpandedPacked}.
  * Products with at most {@link #SMALL_M} rows (decoding, matrix·vector) take {@link GemmSmall}, which reads B in
  * place instead of packing it.
  *
@@ -61,11 +61,14 @@ public final class VectorMatmul {
     static final boolean WIDE_TILE = Boolean.getBoolean("gkd4j.gemm.wide");
     /*
      * Whether full strips of an A stored [M, K] skip the expansion and broadcast A from its rows inside the tile loop
-     * ({@link GemmMicroKernel#tileRowsPacked}). -Dgkd4j.gemm.rowsA=false turns it off. The six rows of a strip stay in
-     * L1 across the tiles of a column block, so nothing is copied. In interleaved JMH runs (AMD EPYC VM with AVX2,
-     * errors of ±2 to ±34 GFLOP/s), 4096×768·768×288 went from 54–70 to 64–76 GFLOP/s in A·B and from 60–66 to 75
-     * in A·Bᵀ on one thread, and from 124–125 to 134–151 on two, with no loss at the other shapes. Such strips never
-     * take the wide tile.
+     * ({@link GemmMicroKernel#tileRowsPacked}). -Dgkd4j.gemm.rowsA=false turns it off. The six rows of a strip (at most
+     * 6·4·KO_MAX floats, 9 KiB) stay in L1 across the tiles of a column block, so nothing is copied. With no expanded
+     * panel to keep in L1, each tile also covers the whole k block instead of sub-blocks of KC_MAX, which writes c
+     * back once per k block. In interleaved JMH runs (AMD EPYC VM with AVX2, errors of ±2 to ±34 GFLOP/s), the row
+     * broadcast took 4096×768·768×288 from 54–70 to 64–76 GFLOP/s in A·B and from 60–66 to 75 in A·Bᵀ on one
+     * thread, and from 124–125 to 134–151 on two, with no loss at the other shapes. The whole k block then took it
+     * from 66–70 to 77–80 in A·B and 74 to 87 in A·Bᵀ on one thread, 144 to 158 on two, and 2048×128·128×512 A·B
+     * from 77–80 to 85–86. Such strips never take the wide tile.
      */
     static final boolean ROWS_A = Boolean.parseBoolean(System.getProperty("gkd4j.gemm.rowsA", "true"));
     /** Products with at most this many rows of c take the small-M path. */
@@ -196,26 +199,29 @@ public final class VectorMatmul {
 
         float touched = 0f;
 
-        // per k sub-block: sweep the A micro-panel across the B block, read from the rows of A or expanded into L1
+        // A stored [M, K], full strip: one pass over the whole k block, broadcasting A from its rows
+        if (ROWS_A && !transA && validRows == MR) {
+            boolean add = accumulate || po > 0;
+            int aOff = aBase + row * k + po;
+            for (int q = 0; q * NR < cols; q++) {
+                int col = col0 + q * NR;
+                int validCols = Math.min(NR, n - col);
+                int bOff = q * ko * NR;
+                int cOff = cBase + row * n + col;
+                if (validCols == NR) {
+                    GemmMicroKernel.tileRowsPacked(a, aOff, k, bp, bOff, ko, c, cOff, n, add);
+                } else {
+                    GemmMicroKernel.tileRowsPacked(a, aOff, k, bp, bOff, ko, tile, 0, NR, false);
+                    mergeTile(tile, validRows, validCols, c, cOff, n, add);
+                }
+            }
+            return;
+        }
+
+        // per k sub-block: expand the A micro-panel (kept in L1), then sweep it across the B block
         for (int pc = 0; pc < ko; pc += kcNominal) {
             int kc = Math.min(kcNominal, ko - pc);
             boolean add = accumulate || po + pc > 0;
-            if (ROWS_A && !transA && validRows == MR) {
-                int aOff = aBase + row * k + po + pc;
-                for (int q = 0; q * NR < cols; q++) {
-                    int col = col0 + q * NR;
-                    int validCols = Math.min(NR, n - col);
-                    int bOff = q * ko * NR + pc * NR;
-                    int cOff = cBase + row * n + col;
-                    if (validCols == NR) {
-                        GemmMicroKernel.tileRowsPacked(a, aOff, k, bp, bOff, kc, c, cOff, n, add);
-                    } else {
-                        GemmMicroKernel.tileRowsPacked(a, aOff, k, bp, bOff, kc, tile, 0, NR, false);
-                        mergeTile(tile, validRows, validCols, c, cOff, n, add);
-                    }
-                }
-                continue;
-            }
             touched += GemmPacking.expandA(a, aBase, m, k, transA, row, validRows, po + pc, kc, ax);
             int q = 0;
             if (WIDE_TILE && validRows == MR) {
