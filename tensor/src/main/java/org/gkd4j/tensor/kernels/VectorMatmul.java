@@ -31,8 +31,9 @@ public final class VectorMatmul {
 
     /*
      * Block sizes (tuning knobs, read once: -Dgkd4j.gemm.ko, -Dgkd4j.gemm.kc, -Dgkd4j.gemm.bBlockFloats).
-     * A and B are packed per k block of up to KO_MAX. Inside it, each register-tile call covers a k sub-block of up
-     * to KC_MAX, and a row strip of c (MR rows of one column block) stays in cache across the sub-blocks.
+     * A and B are packed per k block of up to KO_MAX. Inside it, each register-tile call on an expanded A covers a k
+     * sub-block of up to KC_MAX, and a row strip of c (MR rows of one column block) stays in cache across the
+     * sub-blocks. The tile that reads an A stored [M, K] in place covers the whole k block (see ROWS_A).
      * An A micro-panel is expanded once per sub-block and column block, which costs MR·kc vector stores, so a column
      * block of B must span many NR-wide tiles: with B_BLOCK_FLOATS / (ko·NR) tiles per expansion, ko = 384 and a
      * 256 KiB block left 7 tiles and spent about 17% of the samples in expansion (JFR, 4096×288·288×768), while
@@ -64,9 +65,9 @@ public final class VectorMatmul {
      * ({@link GemmMicroKernel#tileRowsPacked}). -Dgkd4j.gemm.rowsA=false turns it off. The six rows of a strip (at most
      * 6·4·KO_MAX floats, 9 KiB) stay in L1 across the tiles of a column block, so nothing is copied. With no expanded
      * panel to keep in L1, each tile also covers the whole k block instead of sub-blocks of KC_MAX, which writes c
-     * back once per k block. In interleaved JMH runs (AMD EPYC VM with AVX2, errors of ±2 to ±34 GFLOP/s), the row
-     * broadcast took 4096×768·768×288 from 54–70 to 64–76 GFLOP/s in A·B and from 60–66 to 75 in A·Bᵀ on one
-     * thread, and from 124–125 to 134–151 on two, with no loss at the other shapes. The whole k block then took it
+     * back once per k block. Interleaved JMH runs ran on an AMD EPYC VM with AVX2, with errors of ±2 to ±34 GFLOP/s. There the
+     * row broadcast took 4096×768·768×288 from 54–70 to 64–76 GFLOP/s in A·B and from 60–66 to 75 in A·Bᵀ on one
+     * thread. On two threads it went from 124–125 to 134–151, with no loss at the other shapes. The whole k block then took it
      * from 66–70 to 77–80 in A·B and 74 to 87 in A·Bᵀ on one thread, 144 to 158 on two, and 2048×128·128×512 A·B
      * from 77–80 to 85–86. Such strips never take the wide tile.
      */
