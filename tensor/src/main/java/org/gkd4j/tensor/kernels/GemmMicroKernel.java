@@ -11,8 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  * A comes in two forms. {@link #tile} broadcasts each A value from a packed [kc][MR] micro-panel inside the loop;
  * {@link #tileExpanded} loads A values already broadcast to whole vectors by {@link GemmPacking#expandA}.
  * On the benchmark machine (AMD EPYC VM with AVX2 only, so 256-bit vectors) and JDK 25, the in-loop broadcasts
- * halved the FMA rate of a single-tile loop (about 44 against 88 GFLOP per CPU-second). The blocked path therefore
- * expands each A micro-panel once and reuses it across a block of B.
+ * of {@link #tile} halved the FMA rate of a single-tile loop (about 44 against 88 GFLOP per CPU-second), so the
+ * blocked path expands A when it is stored transposed. {@link #tileRowsPacked} also broadcasts in the loop, but
+ * with every index a constant times k plus an invariant, and in the whole GEMM it beat the expanded path.
  *
  * <p>Each accumulator starts at 0 and adds the products in increasing k, so the result does not depend on where the
  * tile lies or which thread computes it; both forms give bitwise the same tile.
@@ -178,6 +179,66 @@ final class GemmMicroKernel {
             c40 = a.fma(b0, c40);
             c41 = a.fma(b1, c41);
             a = FloatVector.fromArray(SPECIES, ax, aIndex + 5 * LANES);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+        }
+
+        // write back, adding the old c first when accumulating
+        store(c00, c01, c, cOff, add);
+        store(c10, c11, c, cOff + ldc, add);
+        store(c20, c21, c, cOff + 2 * ldc, add);
+        store(c30, c31, c, cOff + 3 * ldc, add);
+        store(c40, c41, c, cOff + 4 * ldc, add);
+        store(c50, c51, c, cOff + 5 * ldc, add);
+    }
+
+    /**
+     * Computes one MR × NR tile like {@link #tile}, broadcasting A(ii, p) = aRows[aOff + ii·lda + p] inside the loop
+     * straight from the rows of an [M, K] matrix, and reading B from a packed micro-panel (bStride = NR). Every
+     * index is a constant times p plus an invariant, so C2 hoists the bounds checks out of the loop.
+     */
+    static void tileRowsPacked(float[] aRows, int aOff, int lda, float[] b, int bOff, int kc,
+                               float[] c, int cOff, int ldc, boolean add) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        FloatVector c40 = c00;
+        FloatVector c41 = c00;
+        FloatVector c50 = c00;
+        FloatVector c51 = c00;
+        int a0 = aOff;
+        int a1 = a0 + lda;
+        int a2 = a1 + lda;
+        int a3 = a2 + lda;
+        int a4 = a3 + lda;
+        int a5 = a4 + lda;
+
+        // one rank-1 update per k: two B vectors times six broadcast A values
+        for (int p = 0; p < kc; p++) {
+            int bIndex = bOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bIndex);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bIndex + LANES);
+            FloatVector a = FloatVector.broadcast(SPECIES, aRows[a0 + p]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(SPECIES, aRows[a1 + p]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(SPECIES, aRows[a2 + p]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(SPECIES, aRows[a3 + p]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(SPECIES, aRows[a4 + p]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(SPECIES, aRows[a5 + p]);
             c50 = a.fma(b0, c50);
             c51 = a.fma(b1, c51);
         }

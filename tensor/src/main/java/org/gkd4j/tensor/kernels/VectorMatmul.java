@@ -11,8 +11,10 @@ import org.gkd4j.tensor.Tensor;
  *
  * <p>Large products follow the usual blocked-GEMM loop nest. For each k block (see {@link #kBlock}) and each
  * column block of B that fits in L2, B is packed into NR-column micro-panels. Then, for each MR-row strip of c and
- * each k sub-block of at most {@link #KC_MAX}, {@link #computeStrip} expands the A micro-panel (kept in L1) and
- * sweeps it across the packed B with {@link GemmMicroKernel#tileExpandedPacked}.
+ * each k sub-block of at most {@link #KC_MAX}, {@link #computeStrip} sweeps the A micro-panel across the packed B.
+ * When A is stored [M, K], one tile pass covers the whole k block and broadcasts A straight from its rows
+ * ({@link GemmMicroKernel#tileRowsPacked}). Otherwise (Aᵀ stored, or a partial strip) it first expands the
+ * micro-panel of each k sub-block into L1 for {@link GemmMicroKernel#tileExpandedPacked}.
  * Products with at most {@link #SMALL_M} rows (decoding, matrix·vector) take {@link GemmSmall}, which reads B in
  * place instead of packing it.
  *
@@ -29,8 +31,9 @@ public final class VectorMatmul {
 
     /*
      * Block sizes (tuning knobs, read once: -Dgkd4j.gemm.ko, -Dgkd4j.gemm.kc, -Dgkd4j.gemm.bBlockFloats).
-     * A and B are packed per k block of up to KO_MAX. Inside it, each register-tile call covers a k sub-block of up
-     * to KC_MAX, and a row strip of c (MR rows of one column block) stays in cache across the sub-blocks.
+     * A and B are packed per k block of up to KO_MAX. Inside it, each register-tile call on an expanded A covers a k
+     * sub-block of up to KC_MAX, and a row strip of c (MR rows of one column block) stays in cache across the
+     * sub-blocks. The tile that reads an A stored [M, K] in place covers the whole k block (see ROWS_A).
      * An A micro-panel is expanded once per sub-block and column block, which costs MR·kc vector stores, so a column
      * block of B must span many NR-wide tiles: with B_BLOCK_FLOATS / (ko·NR) tiles per expansion, ko = 384 and a
      * 256 KiB block left 7 tiles and spent about 17% of the samples in expansion (JFR, 4096×288·288×768), while
@@ -57,6 +60,18 @@ public final class VectorMatmul {
      * TODO: measure -Dgkd4j.gemm.wide=true on an AVX-512 host before turning it on there.
      */
     static final boolean WIDE_TILE = Boolean.getBoolean("gkd4j.gemm.wide");
+    /*
+     * Whether full strips of an A stored [M, K] skip the expansion and broadcast A from its rows inside the tile loop
+     * ({@link GemmMicroKernel#tileRowsPacked}). -Dgkd4j.gemm.rowsA=false turns it off. The six rows of a strip (at most
+     * 6·4·KO_MAX floats, 9 KiB) stay in L1 across the tiles of a column block, so nothing is copied. With no expanded
+     * panel to keep in L1, each tile also covers the whole k block instead of sub-blocks of KC_MAX, which writes c
+     * back once per k block. Interleaved JMH runs ran on an AMD EPYC VM with AVX2, with errors of ±2 to ±34 GFLOP/s. There the
+     * row broadcast took 4096×768·768×288 from 54–70 to 64–76 GFLOP/s in A·B and from 60–66 to 75 in A·Bᵀ on one
+     * thread. On two threads it went from 124–125 to 134–151, with no loss at the other shapes. The whole k block then took it
+     * from 66–70 to 77–80 in A·B and 74 to 87 in A·Bᵀ on one thread, 144 to 158 on two, and 2048×128·128×512 A·B
+     * from 77–80 to 85–86. Such strips never take the wide tile.
+     */
+    static final boolean ROWS_A = Boolean.parseBoolean(System.getProperty("gkd4j.gemm.rowsA", "true"));
     /** Products with at most this many rows of c take the small-M path. */
     static final int SMALL_M = 16;
     /** Work below this many flops per thread is not worth waking another thread for. */
@@ -184,6 +199,25 @@ public final class VectorMatmul {
         float[] tile = scratch.tile;
 
         float touched = 0f;
+
+        // A stored [M, K], full strip: one pass over the whole k block, broadcasting A from its rows
+        if (ROWS_A && !transA && validRows == MR) {
+            boolean add = accumulate || po > 0;
+            int aOff = aBase + row * k + po;
+            for (int q = 0; q * NR < cols; q++) {
+                int col = col0 + q * NR;
+                int validCols = Math.min(NR, n - col);
+                int bOff = q * ko * NR;
+                int cOff = cBase + row * n + col;
+                if (validCols == NR) {
+                    GemmMicroKernel.tileRowsPacked(a, aOff, k, bp, bOff, ko, c, cOff, n, add);
+                } else {
+                    GemmMicroKernel.tileRowsPacked(a, aOff, k, bp, bOff, ko, tile, 0, NR, false);
+                    mergeTile(tile, validRows, validCols, c, cOff, n, add);
+                }
+            }
+            return;
+        }
 
         // per k sub-block: expand the A micro-panel (kept in L1), then sweep it across the B block
         for (int pc = 0; pc < ko; pc += kcNominal) {

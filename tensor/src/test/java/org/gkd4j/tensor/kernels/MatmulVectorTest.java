@@ -153,6 +153,58 @@ class MatmulVectorTest {
     }
 
     @Test
+    void rowsTileMatchesExpandedTileBitwise() {
+        // broadcasting A from its rows in the loop must give the same tile as expanding it first
+        int nr = GemmMicroKernel.NR;
+        int mr = GemmMicroKernel.MR;
+        Random random = new Random(13);
+        for (int kc : new int[] {1, 7, 33, 96}) {
+            for (boolean add : new boolean[] {false, true}) {
+                int lda = kc + 5;
+                int aOff = 3;
+                float[] a = new float[aOff + mr * lda];
+                float[] bp = new float[kc * nr + 2];
+                fill(random, a);
+                fill(random, bp);
+                float[] ax = new float[mr * kc * GemmMicroKernel.LANES];
+                GemmPacking.expandA(a, aOff - 2, mr, lda, false, 0, mr, 2, kc, ax);
+                int ldc = nr + 3;
+                float[] rows = new float[mr * ldc];
+                fill(random, rows);
+                float[] expanded = rows.clone();
+                GemmMicroKernel.tileRowsPacked(a, aOff, lda, bp, 2, kc, rows, 1, ldc, add);
+                GemmMicroKernel.tileExpandedPacked(ax, bp, 2, kc, expanded, 1, ldc, add);
+                assertArrayEquals(expanded, rows, "kc " + kc + ", add " + add);
+            }
+        }
+    }
+
+    @Test
+    void rowsTileMatchesScalarSum() {
+        // c(i, j) = Σ_p A(i, p)·B(p, j) in double precision, A read from rows lda apart and B packed NR wide
+        int nr = GemmMicroKernel.NR;
+        int mr = GemmMicroKernel.MR;
+        int kc = 29;
+        int lda = 31;
+        Random random = new Random(14);
+        float[] a = new float[mr * lda];
+        float[] bp = new float[kc * nr];
+        fill(random, a);
+        fill(random, bp);
+        float[] c = new float[mr * nr];
+        GemmMicroKernel.tileRowsPacked(a, 0, lda, bp, 0, kc, c, 0, nr, false);
+        for (int i = 0; i < mr; i++) {
+            for (int j = 0; j < nr; j++) {
+                double sum = 0;
+                for (int p = 0; p < kc; p++) {
+                    sum += (double) a[i * lda + p] * bp[p * nr + j];
+                }
+                assertEquals(sum, c[i * nr + j], 1e-4, "c[" + i + ", " + j + "]");
+            }
+        }
+    }
+
+    @Test
     void blockedWithSeveralMicroPanelsMatchesReference() {
         // 5 micro-panels in one column block (two wide pairs and one narrow tile when the wide tile is on), and 13 rows
         // leave a partial strip
