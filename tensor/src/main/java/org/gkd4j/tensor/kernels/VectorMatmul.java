@@ -12,9 +12,10 @@ import org.gkd4j.tensor.Tensor;
  * <p>Large products follow the usual blocked-GEMM loop nest. For each k block (see {@link #kBlock}) and each
  * column block of B that fits in L2, B is packed into NR-column micro-panels. Then, for each MR-row strip of c and
  * each k sub-block of at most {@link #KC_MAX}, {@link #computeStrip} sweeps the A micro-panel across the packed B.
- * When A is stored [M, K], one tile pass covers the whole k block and broadcasts A straight from its rows
- * ({@link GemmMicroKernel#tileRowsPacked}). Otherwise (Aᵀ stored, or a partial strip) it first expands the
- * micro-panel of each k sub-block into L1 for {@link GemmMicroKernel#tileExpandedPacked}.
+ * By default it first expands the micro-panel of each k sub-block into L1 for
+ * {@link GemmMicroKernel#tileExpandedPacked}. With -Dgkd4j.gemm.rowsA=true and A stored [M, K], one tile pass covers
+ * the whole k block of a full strip instead and broadcasts A straight from its rows
+ * ({@link GemmMicroKernel#tileRowsPacked}).
  * Products with at most {@link #SMALL_M} rows (decoding, matrix·vector) take {@link GemmSmall}, which reads B in
  * place instead of packing it.
  *
@@ -62,7 +63,7 @@ public final class VectorMatmul {
     static final boolean WIDE_TILE = Boolean.getBoolean("gkd4j.gemm.wide");
     /*
      * Whether full strips of an A stored [M, K] skip the expansion and broadcast A from its rows inside the tile loop
-     * ({@link GemmMicroKernel#tileRowsPacked}). -Dgkd4j.gemm.rowsA=false turns it off. The six rows of a strip (at most
+     * ({@link GemmMicroKernel#tileRowsPacked}), when -Dgkd4j.gemm.rowsA=true turns it on. The six rows of a strip (at most
      * 6·4·KO_MAX floats, 9 KiB) stay in L1 across the tiles of a column block, so nothing is copied. With no expanded
      * panel to keep in L1, each tile also covers the whole k block instead of sub-blocks of KC_MAX, which writes c
      * back once per k block. Interleaved JMH runs ran on an AMD EPYC VM with AVX2, with errors of ±2 to ±34 GFLOP/s. There the
@@ -70,8 +71,12 @@ public final class VectorMatmul {
      * thread. On two threads it went from 124–125 to 134–151, with no loss at the other shapes. The whole k block then took it
      * from 66–70 to 77–80 in A·B and 74 to 87 in A·Bᵀ on one thread, 144 to 158 on two, and 2048×128·128×512 A·B
      * from 77–80 to 85–86. Such strips never take the wide tile.
+     * NOTE: it is off by default because it made the small configuration's training step about 20% slower (1,030–1,110
+     * against 780–860 tokens/s on 2 threads, interleaved runs of TrainingThroughput), although every MatmulBench shape
+     * got faster. Touching A's cache lines before the tiles did not help. The training shapes that MatmulBench lacks,
+     * such as the head's backward 2048×32000·32000×288, are the suspects.
      */
-    static final boolean ROWS_A = Boolean.parseBoolean(System.getProperty("gkd4j.gemm.rowsA", "true"));
+    static final boolean ROWS_A = Boolean.parseBoolean(System.getProperty("gkd4j.gemm.rowsA", "false"));
     /** Products with at most this many rows of c take the small-M path. */
     static final int SMALL_M = 16;
     /** Work below this many flops per thread is not worth waking another thread for. */
