@@ -139,7 +139,7 @@ class ResumeCommandTest {
     }
 
     @Test
-    void resumeFromStepZeroKeepsOneStepZeroEvaluation() throws IOException {
+    void resumeFromZeroEvaluatesStepZeroOnce() throws IOException {
         // a run with evaluations that stopped before its first checkpoint: the resume starts over from step 0
         Path run = folder.resolve("from-zero");
         GenerateCommandTest.Result first = GenerateCommandTest.run("sft", "--data", data.toString(),

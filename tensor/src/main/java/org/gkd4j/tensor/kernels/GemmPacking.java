@@ -118,9 +118,9 @@ final class GemmPacking {
      * NOTE: each p reads a cache line m floats from the last, so for large M the kc lines share few cache sets and the
      * next strip fetches them again. JFR put about 15% of the samples here at 32000×2048·2048×288 Aᵀ·B on one
      * thread. Copying the rows of 8 strips at once (System.arraycopy per k) first ran 0.86 times as fast there.
-     * Copying 48-row groups back to row order once per k block, for the broadcasting tile of an A stored [M, K], ran
-     * no faster either: 66.8 against 68.6 GFLOP/s at 4096×768·768×288 and 68.7 against 72.3 at 4096×288·288×768
-     * (JMH, one thread, errors of ±4 to ±21).
+     * Another attempt copied 48-row groups back to row order once per k block, for the broadcasting tile of an A
+     * stored [M, K]. It ran no faster either: 66.8 against 68.6 GFLOP/s at 4096×768·768×288 and 68.7 against 72.3 at
+     * 4096×288·288×768 (JMH, one thread, errors of ±4 to ±21).
      */
     private static void expandFullColumns(float[] a, int first, int m, int kc, float[] ax) {
         for (int p = 0; p < kc; p++) {

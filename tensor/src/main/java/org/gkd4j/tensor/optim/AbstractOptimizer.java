@@ -93,6 +93,10 @@ abstract class AbstractOptimizer implements Optimizer {
     public final void step() {
         stepCount++;
         beginStep(stepCount, learningRate);
+
+        // check every gradient before any weight changes, and cut each parameter into chunks of at most CHUNK
+        // elements (pairs of parameter index and first element) to spread over the pool
+        IntArrayList chunks = new IntArrayList();
         for (int i = 0; i < params.size(); i++) {
             Var p = params.get(i);
             Tensor grad = p.grad();
@@ -103,16 +107,7 @@ abstract class AbstractOptimizer implements Optimizer {
                 throw new IllegalArgumentException(displayName + ".step: gradient of '" + p.name() + "' has shape "
                         + grad.shapeString() + " but the parameter has shape " + p.value().shapeString());
             }
-        }
-
-        // cut every parameter into chunks of at most CHUNK elements and spread the chunks over the pool
-        IntArrayList chunks = new IntArrayList();
-        for (int i = 0; i < params.size(); i++) {
-            if (params.get(i).grad() == null) {
-                continue;
-            }
-            int size = params.get(i).value().size();
-            for (int from = 0; from < size; from += CHUNK) {
+            for (int from = 0; from < grad.size(); from += CHUNK) {
                 chunks.add(i);
                 chunks.add(from);
             }
