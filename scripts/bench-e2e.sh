@@ -27,7 +27,9 @@ exec > >(tee "$out/log.txt") 2>&1
 mvn -q -B -ntp -pl bench -am package -DskipTests
 cp="bench/target/benchmarks.jar"
 java_run() {
-    "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xss8m -cp "$cp" "$@" 2>&1 \
+    # the launcher's flags (see ./gkd4j)
+    "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:+UseParallelGC -XX:+UseCountedLoopSafepoints \
+        -XX:LoopStripMiningIter=1000 -Xss8m -cp "$cp" "$@" 2>&1 \
         | grep -v "incubator modules"
 }
 peer_env() {

@@ -120,7 +120,11 @@ final class GemmPacking {
      * thread. Copying the rows of 8 strips at once (System.arraycopy per k) first ran 0.86 times as fast there.
      * Another attempt copied 48-row groups back to row order once per k block, for the broadcasting tile of an A
      * stored [M, K]. It ran no faster either: 66.8 against 68.6 GFLOP/s at 4096×768·768×288 and 68.7 against 72.3 at
-     * 4096×288·288×768 (JMH, one thread, errors of ±4 to ±21).
+     * 4096×288·288×768 (JMH, one thread, errors of ±4 to ±21). A third attempt claimed groups of 8
+     * strips at a time, copied each group's 48 rows to row order per k block, and ran the row-broadcast tile on them.
+     * In four interleaved pairs of runs on one thread it ran at 23–25 GFLOP/s against 25–30 at 4096×288·288×32000,
+     * and within the machine's ±30% noise at 4096×768·768×288 and 2048×128·128×512, so it was dropped. Broadcasting
+     * from [kc][MR] micro-panels of the group instead ran at 15 GFLOP/s against 25–30.
      */
     private static void expandFullColumns(float[] a, int first, int m, int kc, float[] ax) {
         for (int p = 0; p < kc; p++) {

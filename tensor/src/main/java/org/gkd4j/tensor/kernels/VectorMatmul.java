@@ -13,9 +13,9 @@ import org.gkd4j.tensor.Tensor;
  * column block of B that fits in L2, B is packed into NR-column micro-panels. Then, for each MR-row strip of c and
  * each k sub-block of at most {@link #KC_MAX}, {@link #computeStrip} sweeps the A micro-panel across the packed B.
  * By default it first expands the micro-panel of each k sub-block into L1 for
- * {@link GemmMicroKernel#tileExpandedPacked}. With -Dgkd4j.gemm.rowsA=true and A stored [M, K], one tile pass covers
- * the whole k block of a full strip instead and broadcasts A straight from its rows
- * ({@link GemmMicroKernel#tileRowsPacked}).
+ * {@link GemmMicroKernel#tileExpandedPacked}. When A is stored [M, K] and C2 strip-mines counted loops (see
+ * {@link #ROWS_A}), one tile pass covers the whole k block of a full strip instead and broadcasts A straight from
+ * its rows ({@link GemmMicroKernel#tileRowsPacked}).
  * Products with at most {@link #SMALL_M} rows (decoding, matrix·vector) take {@link GemmSmall}, which reads B in
  * place instead of packing it.
  *
@@ -63,20 +63,18 @@ public final class VectorMatmul {
     static final boolean WIDE_TILE = Boolean.getBoolean("gkd4j.gemm.wide");
     /*
      * Whether full strips of an A stored [M, K] skip the expansion and broadcast A from its rows inside the tile loop
-     * ({@link GemmMicroKernel#tileRowsPacked}), when -Dgkd4j.gemm.rowsA=true turns it on. The six rows of a strip (at most
-     * 6·4·KO_MAX floats, 9 KiB) stay in L1 across the tiles of a column block, so nothing is copied. With no expanded
-     * panel to keep in L1, each tile also covers the whole k block instead of sub-blocks of KC_MAX, which writes c
-     * back once per k block. Interleaved JMH runs ran on an AMD EPYC VM with AVX2, with errors of ±2 to ±34 GFLOP/s. There the
-     * row broadcast took 4096×768·768×288 from 54–70 to 64–76 GFLOP/s in A·B and from 60–66 to 75 in A·Bᵀ on one
-     * thread. On two threads it went from 124–125 to 134–151, with no loss at the other shapes. The whole k block then took it
-     * from 66–70 to 77–80 in A·B and 74 to 87 in A·Bᵀ on one thread, 144 to 158 on two, and 2048×128·128×512 A·B
-     * from 77–80 to 85–86. Such strips never take the wide tile.
-     * NOTE: it is off by default because it made the small configuration's training step about 20% slower (1,030–1,110
-     * against 780–860 tokens/s on 2 threads, interleaved runs of TrainingThroughput), although every MatmulBench shape
-     * got faster. Touching A's cache lines before the tiles did not help. The training shapes that MatmulBench lacks,
-     * such as the head's backward 2048×32000·32000×288, are the suspects.
+     * ({@link GemmMicroKernel#tileRowsPacked}). The six rows of a strip (at most 6·4·KO_MAX floats, 9 KiB) stay in
+     * L1 across the tiles of a column block, so nothing is copied. Each tile also covers the whole k block, so c is
+     * written back once per k block. Such strips never take the wide tile.
+     * In interleaved JMH runs on one thread (errors of ±2 to ±34 GFLOP/s), this took 4096×768·768×288 from 54–70 to
+     * 77–80 GFLOP/s in A·B and from 60–66 to 87 in A·Bᵀ, and from 124–125 to 158 on two threads.
+     * That only holds when C2 strip-mines the tile loop, as it does by default under G1 (JMH's default) but not
+     * under the Parallel collector. Without strip mining the tile ran at 45–48 GFLOP/s against 60–64 for the
+     * expanding path (2048×288·288×32000 and 2048×288·288×768 A·Bᵀ, two threads), and the small training step lost
+     * about 20%. Unrolling the loop by hand ran at 21. So the default follows the VM's flags
+     * ({@link HotSpotFlags#stripMinesCountedLoops}), and -Dgkd4j.gemm.rowsA=true or false overrides it.
      */
-    static final boolean ROWS_A = Boolean.parseBoolean(System.getProperty("gkd4j.gemm.rowsA", "false"));
+    static final boolean ROWS_A = rowsAByDefault(System.getProperty("gkd4j.gemm.rowsA"));
     /** Products with at most this many rows of c take the small-M path. */
     static final int SMALL_M = 16;
     /** Work below this many flops per thread is not worth waking another thread for. */
@@ -252,6 +250,14 @@ public final class VectorMatmul {
             }
         }
         scratch.sink = touched;
+    }
+
+    /** Returns the choice of -Dgkd4j.gemm.rowsA when it is set, else whether C2 strip-mines counted loops. */
+    static boolean rowsAByDefault(String property) {
+        if (property != null) {
+            return Boolean.parseBoolean(property);
+        }
+        return HotSpotFlags.stripMinesCountedLoops();
     }
 
     /** Returns the length of the blocks when [0, length) is cut into the fewest equal blocks of at most max. */

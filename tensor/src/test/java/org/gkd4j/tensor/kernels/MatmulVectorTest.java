@@ -2,6 +2,7 @@ package org.gkd4j.tensor.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
@@ -315,6 +316,21 @@ class MatmulVectorTest {
         assertEquals(0, width % nr, "whole micro-panels");
         assertEquals(24, (32000 + width - 1) / width, "block count");
         assertEquals(nr == 8 ? 1336 : 1344, width);
+    }
+
+    @Test
+    void rowTileFollowsPropertyOrJitFlags() {
+        // An explicit -Dgkd4j.gemm.rowsA wins. Without it, the tile is on when C2 strip-mines counted loops, which it
+        // does under G1 (the default here) and not under the Parallel collector (the second pass of .ci/run).
+        assertTrue(VectorMatmul.rowsAByDefault("true"));
+        assertFalse(VectorMatmul.rowsAByDefault("false"));
+        String collectors = java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .map(java.lang.management.GarbageCollectorMXBean::getName).toList().toString();
+        if (collectors.contains("G1")) {
+            assertTrue(VectorMatmul.rowsAByDefault(null), "G1 strip-mines counted loops: " + collectors);
+        } else if (collectors.contains("PS ")) {
+            assertFalse(VectorMatmul.rowsAByDefault(null), "Parallel does not strip-mine: " + collectors);
+        }
     }
 
     // ---------------------------------------------------------------- helpers
