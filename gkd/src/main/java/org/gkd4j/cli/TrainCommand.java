@@ -265,6 +265,9 @@ final class TrainCommand {
         if (mode.equals("sft") && configFile != null) {
             rejectDistillOnlyKeys(configFile, config);
         }
+        if (configFile != null && options.resume == null) {
+            rejectOtherMode(mode, configFile);
+        }
         if (config.outputDir() == null) {
             String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             ObjectNode withDir = options.given();
@@ -312,6 +315,19 @@ final class TrainCommand {
         if (knownMode && !savedMode.asText().equals(mode)) {
             throw new IllegalArgumentException("--resume " + runDir + " is a gkd4j " + savedMode.asText() + " run; "
                     + "continue it with: gkd4j " + savedMode.asText() + " --resume " + runDir);
+        }
+    }
+
+    /**
+     * Rejects a config file saved by the other command. A saved sft config.json lists every key at sft's values
+     * (λ 0, fkl), so distill would otherwise silently run supervised KD on the fixed data.
+     */
+    static void rejectOtherMode(String mode, Path file) {
+        JsonNode fileMode = ConfigFile.read(file).get("mode");
+        if (fileMode != null && !fileMode.isNull() && !fileMode.asText().equals(mode)) {
+            throw new IllegalArgumentException("config file " + file + " sets mode " + fileMode + ", so it is a gkd4j "
+                    + fileMode.asText() + " config; run gkd4j " + fileMode.asText() + " --config " + file
+                    + ", or remove the key \"mode\" to use its settings for " + mode);
         }
     }
 

@@ -185,6 +185,24 @@ class ConfigFileTest {
     }
 
     @Test
+    void distillRejectsSavedSftConfig() throws IOException {
+        TrainConfig sft = TrainCommand.effectiveConfig("sft", parseSft("--output-dir", "x"));
+        Path file = Files.writeString(dir.resolve("sft.json"), ConfigFile.toJson(sft));
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> TrainCommand.effectiveConfig("distill", parse("--config", file.toString())));
+        assertTrue(error.getMessage().contains("sets mode \"sft\""), error.getMessage());
+        assertTrue(error.getMessage().contains("run gkd4j sft --config " + file), error.getMessage());
+        assertTrue(error.getMessage().contains("remove the key \"mode\""), error.getMessage());
+
+        // without the key, the same settings are taken as a distill config
+        Path withoutMode = Files.writeString(dir.resolve("settings.json"),
+                ConfigFile.toJson(sft).replace("\"mode\" : \"sft\",", ""));
+        TrainConfig config = TrainCommand.effectiveConfig("distill", parse("--config", withoutMode.toString()));
+        assertEquals("distill", config.mode());
+        assertEquals(0.0, config.lambda());
+    }
+
+    @Test
     void sftResumeRejectsDistillKeyInSavedConfig() throws IOException {
         Path run = Files.createDirectories(dir.resolve("run"));
         TrainConfig saved = TrainCommand.effectiveConfig("sft", parseSft("--output-dir", run.toString()));

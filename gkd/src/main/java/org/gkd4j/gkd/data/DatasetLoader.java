@@ -10,11 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * Reads training data: JSONL with a {@code prompt} and an optional {@code completion} per line, or plain text whose
- * documents (separated by blank lines) are split into a prompt and its continuation.
+ * Reads training data: JSONL with a {@code prompt} and an optional {@code completion} per line (other fields are
+ * ignored unless they look like a misspelling of these two), or plain text whose documents (separated by blank lines)
+ * are split into a prompt and its continuation.
  */
 public final class DatasetLoader {
 
@@ -22,6 +25,8 @@ public final class DatasetLoader {
     public static final String TINYSTORIES_RESOURCE = "/org/gkd4j/gkd/data/tinystories/tinystories_valid_first.txt";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The JSONL fields that are read. */
+    private static final List<String> FIELDS = List.of("prompt", "completion");
 
     private DatasetLoader() {
     }
@@ -76,6 +81,7 @@ public final class DatasetLoader {
                 throw new IllegalArgumentException(source + " line " + lineNumber
                         + ": expected a JSON object with a \"prompt\" field");
             }
+            rejectMisspelledFields(node, source, lineNumber);
             JsonNode prompt = node.get("prompt");
             if (prompt == null || prompt.isNull()) {
                 throw new IllegalArgumentException(source + " line " + lineNumber + ": field \"prompt\" is missing");
@@ -94,6 +100,42 @@ public final class DatasetLoader {
             examples.add(new Example(prompt.asText(), hasCompletion ? completion.asText() : null));
         }
         return examples;
+    }
+
+    /**
+     * Rejects a field name within two edits of "prompt" or "completion" (such as "completon" or "Prompt"), because
+     * reading on would silently drop that text. Other extra fields, such as "id" or "source", are ignored.
+     */
+    private static void rejectMisspelledFields(JsonNode node, String source, int lineNumber) {
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            for (String known : FIELDS) {
+                if (!name.equals(known) && editDistance(name.toLowerCase(Locale.ROOT), known) <= 2) {
+                    throw new IllegalArgumentException(source + " line " + lineNumber + ": unknown field \"" + name
+                            + "\"; rename it to \"" + known + "\" (the fields read are \"prompt\" and \"completion\")");
+                }
+            }
+        }
+    }
+
+    /** Returns the Levenshtein distance: the fewest single-character insertions, deletions or substitutions. */
+    static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     /** Splits plain text into documents on blank lines, then each document into a prompt and its continuation. */

@@ -29,6 +29,38 @@ class DatasetLoaderTest {
     }
 
     @Test
+    void jsonlIgnoresUnrelatedExtraFields() {
+        List<Example> examples = DatasetLoader.parseJsonl(
+                "{\"id\": 7, \"source\": \"x\", \"prompt\": \"Once\", \"completion\": \" upon\"}\n", "d.jsonl");
+        assertEquals(List.of(new Example("Once", " upon")), examples);
+    }
+
+    @Test
+    void jsonlMisspelledFieldIsRejected() {
+        // "completon" would otherwise drop the completion silently, and "Prompt" would report a missing prompt
+        IllegalArgumentException typo = assertThrows(IllegalArgumentException.class,
+                () -> DatasetLoader.parseJsonl("{\"prompt\": \"a\"}\n{\"prompt\": \"a\", \"completon\": \"b\"}\n",
+                        "d.jsonl"));
+        assertTrue(typo.getMessage().contains("line 2"), typo.getMessage());
+        assertTrue(typo.getMessage().contains("\"completon\""), typo.getMessage());
+        assertTrue(typo.getMessage().contains("rename it to \"completion\""), typo.getMessage());
+
+        IllegalArgumentException upper = assertThrows(IllegalArgumentException.class,
+                () -> DatasetLoader.parseJsonl("{\"Prompt\": \"a\"}\n", "d.jsonl"));
+        assertTrue(upper.getMessage().contains("rename it to \"prompt\""), upper.getMessage());
+    }
+
+    @Test
+    void editDistanceByHand() {
+        assertEquals(0, DatasetLoader.editDistance("prompt", "prompt"));
+        assertEquals(1, DatasetLoader.editDistance("promt", "prompt"));
+        assertEquals(1, DatasetLoader.editDistance("completon", "completion"));
+        assertEquals(2, DatasetLoader.editDistance("prmpot", "prompt"));
+        assertEquals(3, DatasetLoader.editDistance("kitten", "sitting"));
+        assertEquals(6, DatasetLoader.editDistance("", "prompt"));
+    }
+
+    @Test
     void jsonlMissingPromptNamesLineAndField() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
                 () -> DatasetLoader.parseJsonl("{\"prompt\": \"a\"}\n{\"completion\": \"b\"}\n", "d.jsonl"));

@@ -12,6 +12,9 @@ import java.nio.file.Path;
 public final class Checkpoints {
 
     private static final String RESOURCES = "/org/gkd4j/model/stories260K/";
+    /** The formats that {@link #load} reads, for error messages. */
+    static final String ACCEPTED_FORMATS =
+            "pass a llama2.c .bin file, a .safetensors file or a Hugging Face model directory";
 
     private Checkpoints() {
     }
@@ -26,8 +29,11 @@ public final class Checkpoints {
             return HuggingFaceReader.read(path).weights();
         }
         if (!Files.isRegularFile(path)) {
-            throw new IllegalArgumentException("checkpoint " + path + " not found; pass a llama2.c .bin file, a "
-                    + ".safetensors file or a Hugging Face model directory");
+            throw new IllegalArgumentException("checkpoint " + path + " not found; " + ACCEPTED_FORMATS);
+        }
+        if (path.getFileName().toString().endsWith(".json")) {
+            throw new IllegalArgumentException("checkpoint " + path + " is a JSON file, not weights; pass the "
+                    + "Hugging Face model directory that holds it, a .safetensors file or a llama2.c .bin file");
         }
         if (path.getFileName().toString().endsWith(".safetensors") || looksLikeSafetensors(path)) {
             // a Hugging Face weight file gets its config from the config.json beside it

@@ -193,7 +193,7 @@ public final class Llama2cReader {
         buffer.seek(0, "header");
         int first = buffer.remaining() >= 4 ? buffer.readInt("header") : 0;
         return new IllegalArgumentException(e.getMessage() + String.format(" (no \"ak42\" magic, so the file was"
-                + " read as llama2.c version 0; its first int32 is 0x%08x)", first), e);
+                + " read as llama2.c version 0; its first int32 is 0x%08x); ", first) + Checkpoints.ACCEPTED_FORMATS, e);
     }
 
     private static int[] readHeaderInts(CheckpointBuffer buffer) {

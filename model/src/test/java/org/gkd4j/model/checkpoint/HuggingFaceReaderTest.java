@@ -154,6 +154,16 @@ class HuggingFaceReaderTest {
     }
 
     @Test
+    void configFileAsCheckpointNamesDirectory() throws IOException {
+        writeTinyModel(dir, false, false);
+        Path config = dir.resolve("config.json");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(config));
+        assertTrue(e.getMessage().contains(config.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("is a JSON file"), e.getMessage());
+        assertTrue(e.getMessage().contains("Hugging Face model directory"), e.getMessage());
+    }
+
+    @Test
     void missingConfigFieldIsNamed() throws IOException {
         writeTinyModel(dir, false, false);
         Files.writeString(dir.resolve("config.json"), CONFIG.replace("\"rms_norm_eps\": 1e-06,", ""));

@@ -173,6 +173,7 @@ class Llama2cReaderTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Llama2cReader.read(data, "bad.bin"));
         assertTrue(e.getMessage().contains("first int32 is 0x616b3433"), e.getMessage());
+        assertTrue(e.getMessage().contains("a .safetensors file or a Hugging Face model directory"), e.getMessage());
     }
 
     @Test
