@@ -192,8 +192,9 @@ public final class Llama2cReader {
     private static IllegalArgumentException notLlama2c(CheckpointBuffer buffer, IllegalArgumentException e) {
         buffer.seek(0, "header");
         int first = buffer.remaining() >= 4 ? buffer.readInt("header") : 0;
-        return new IllegalArgumentException(e.getMessage() + String.format(" (no \"ak42\" magic, so the file was"
-                + " read as llama2.c version 0; its first int32 is 0x%08x); ", first) + Checkpoints.ACCEPTED_FORMATS, e);
+        String guess = String.format(" (no \"ak42\" magic, so the file was read as llama2.c version 0; its first"
+                + " int32 is 0x%08x); ", first);
+        return new IllegalArgumentException(e.getMessage() + guess + Checkpoints.ACCEPTED_FORMATS, e);
     }
 
     private static int[] readHeaderInts(CheckpointBuffer buffer) {
