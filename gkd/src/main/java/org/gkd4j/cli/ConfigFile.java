@@ -25,13 +25,15 @@ import org.gkd4j.gkd.train.TrainConfig;
 public final class ConfigFile {
 
     // 2.5 for an integer option, "true" for a flag or 5 for a path is a typing mistake, so it is rejected rather than
-    // rounded or converted. A key given twice is rejected because only one of the two values could take effect.
+    // rounded or converted. A key given twice is rejected because only one of the two values could take effect, and
+    // text after the object because none of it would.
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .withCoercionConfig(LogicalType.Textual, textual -> textual
                     .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                     .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)

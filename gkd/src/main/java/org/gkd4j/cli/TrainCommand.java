@@ -262,11 +262,11 @@ final class TrainCommand {
             configFile = options.config;
             config = ConfigFile.merge(TrainConfig.defaults(mode), configFile, commandLine);
         }
-        if (mode.equals("sft") && configFile != null) {
-            rejectDistillOnlyKeys(configFile, config);
-        }
         if (configFile != null && options.resume == null) {
             rejectOtherMode(mode, configFile);
+        }
+        if (mode.equals("sft") && configFile != null) {
+            rejectDistillOnlyKeys(configFile, config);
         }
         if (config.outputDir() == null) {
             String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
@@ -439,6 +439,16 @@ final class TrainCommand {
         }
     }
 
+    /** Returns whether {@code dir} contains a readable config.json saved by a run of {@code mode}. */
+    private static boolean isRunOf(Path dir, String mode) {
+        try {
+            JsonNode savedMode = ConfigFile.read(dir.resolve("config.json")).get("mode");
+            return savedMode != null && savedMode.asText().equals(mode);
+        } catch (IllegalArgumentException | UncheckedIOException unreadable) {
+            return false;
+        }
+    }
+
     /**
      * Checks that the output directory may be written. --overwrite deletes only an earlier run directory (one with
      * config.json), and never one that contains a file this run reads.
@@ -456,8 +466,10 @@ final class TrainCommand {
             return;
         }
         if (!overwrite) {
+            String resumeHint = isRunOf(outputDir, config.mode())
+                    ? ", --resume " + outputDir + " to continue that run" : "";
             throw new IllegalArgumentException("--output-dir " + outputDir + " is not empty; pass --overwrite to replace "
-                    + "it, --resume " + outputDir + " to continue that run, or another directory");
+                    + "it" + resumeHint + ", or another directory");
         }
         if (!Files.isRegularFile(outputDir.resolve("config.json"))) {
             throw new IllegalArgumentException("--output-dir " + outputDir + " is not a gkd4j run directory (it has no"

@@ -138,6 +138,12 @@ class ConfigFileTest {
     }
 
     @Test
+    void textAfterTheObjectIsRejected() throws IOException {
+        IllegalArgumentException error = rejected("distill", "{\"steps\": 2} junk");
+        assertTrue(error.getMessage().contains("is not valid JSON"), error.getMessage());
+    }
+
+    @Test
     void duplicateKeyNamesItsLine() throws IOException {
         IllegalArgumentException error = rejected("distill", "{\"steps\": 3,\n\"steps\": 4}");
         assertTrue(error.getMessage().contains("(line 2, column "), error.getMessage());
@@ -180,8 +186,13 @@ class ConfigFileTest {
     @Test
     void sftRejectsSavedDistillConfig() throws IOException {
         TrainConfig distill = TrainCommand.effectiveConfig("distill", parse("--output-dir", "x"));
-        IllegalArgumentException error = rejected("sft", ConfigFile.toJson(distill));
-        assertTrue(error.getMessage().contains(" sets lambda to 1.0, a distill option"), error.getMessage());
+        IllegalArgumentException byMode = rejected("sft", ConfigFile.toJson(distill));
+        assertTrue(byMode.getMessage().contains("sets mode \"distill\""), byMode.getMessage());
+
+        // without the mode key, the first distill-only key is named
+        String withoutMode = ConfigFile.toJson(distill).replace("\"mode\" : \"distill\",", "");
+        IllegalArgumentException byKey = rejected("sft", withoutMode);
+        assertTrue(byKey.getMessage().contains(" sets lambda to 1.0, a distill option"), byKey.getMessage());
     }
 
     @Test

@@ -230,7 +230,20 @@ class DistillCommandTest {
         Path kept = Files.writeString(out().resolve("notes.txt"), "keep me");
         assertEquals(Main.EXIT_USAGE, distill(), err());
         assertTrue(err().contains("--overwrite"), err());
+        assertFalse(err().contains("--resume"), "no run to continue here: " + err());
         assertEquals("keep me", Files.readString(kept));
+    }
+
+    @Test
+    void resumeHintOnlyForSameMode() throws IOException {
+        Files.createDirectories(out());
+        Files.writeString(out().resolve("config.json"), "{\"mode\": \"sft\"}");
+        assertEquals(Main.EXIT_USAGE, distill(), err());
+        assertFalse(err().contains("--resume"), "an sft run cannot be resumed by distill: " + err());
+
+        Files.writeString(out().resolve("config.json"), "{\"mode\": \"distill\"}");
+        assertEquals(Main.EXIT_USAGE, distill(), err());
+        assertTrue(err().contains("--resume " + out() + " to continue that run"), err());
     }
 
     @Test

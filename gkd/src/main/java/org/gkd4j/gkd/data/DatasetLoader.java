@@ -1,8 +1,11 @@
 package org.gkd4j.gkd.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +27,11 @@ public final class DatasetLoader {
     /** The shipped TinyStories sample (CDLA-Sharing-1.0), used when no {@code --data} is given. */
     public static final String TINYSTORIES_RESOURCE = "/org/gkd4j/gkd/data/tinystories/tinystories_valid_first.txt";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // A key given twice, or text after the object on a line, would otherwise drop part of the line silently.
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
     /** The JSONL fields that are read. */
     private static final List<String> FIELDS = List.of("prompt", "completion");
 

@@ -51,6 +51,21 @@ class DatasetLoaderTest {
     }
 
     @Test
+    void jsonlDuplicateKeyAndTrailingTextAreRejected() {
+        IllegalArgumentException duplicate = assertThrows(IllegalArgumentException.class,
+                () -> DatasetLoader.parseJsonl("{\"prompt\": \"a\", \"prompt\": \"b\"}\n", "d.jsonl"));
+        assertTrue(duplicate.getMessage().contains("line 1"), duplicate.getMessage());
+        assertTrue(duplicate.getMessage().contains("'prompt'"), duplicate.getMessage());
+
+        for (String tail : new String[] {" xyz", " {\"prompt\": \"c\"}"}) {
+            IllegalArgumentException trailing = assertThrows(IllegalArgumentException.class,
+                    () -> DatasetLoader.parseJsonl("{\"prompt\": \"a\"}\n{\"prompt\": \"b\"}" + tail + "\n",
+                            "d.jsonl"));
+            assertTrue(trailing.getMessage().contains("line 2: invalid JSON"), trailing.getMessage());
+        }
+    }
+
+    @Test
     void editDistanceByHand() {
         assertEquals(0, DatasetLoader.editDistance("prompt", "prompt"));
         assertEquals(1, DatasetLoader.editDistance("promt", "prompt"));

@@ -26,6 +26,11 @@ public final class Checkpoints {
      */
     public static ModelWeights load(Path path) {
         if (Files.isDirectory(path)) {
+            Path student = path.resolve("student.safetensors");
+            if (Files.isRegularFile(student) && !Files.exists(path.resolve("model.safetensors"))) {
+                throw new IllegalArgumentException("checkpoint " + path + " is a gkd4j run directory, not a Hugging"
+                        + " Face model; pass its weights file " + student);
+            }
             return HuggingFaceReader.read(path).weights();
         }
         if (!Files.isRegularFile(path)) {

@@ -164,6 +164,17 @@ class HuggingFaceReaderTest {
     }
 
     @Test
+    void runDirectoryAsCheckpointNamesWeightsFile() throws IOException {
+        Path run = Files.createDirectories(dir.resolve("run"));
+        Files.writeString(run.resolve("config.json"), "{\"mode\": \"distill\"}");
+        Checkpoints.save(run.resolve("student.safetensors"), Checkpoints.stories260K());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(run));
+        assertTrue(e.getMessage().contains("is a gkd4j run directory"), e.getMessage());
+        assertTrue(e.getMessage().contains("pass its weights file " + run.resolve("student.safetensors")),
+                e.getMessage());
+    }
+
+    @Test
     void missingConfigFieldIsNamed() throws IOException {
         writeTinyModel(dir, false, false);
         Files.writeString(dir.resolve("config.json"), CONFIG.replace("\"rms_norm_eps\": 1e-06,", ""));
