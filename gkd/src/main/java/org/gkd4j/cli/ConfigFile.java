@@ -17,7 +17,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.gkd4j.gkd.data.EditDistance;
 import org.gkd4j.gkd.data.Utf8Text;
 import org.gkd4j.gkd.train.TrainConfig;
 
@@ -52,6 +57,7 @@ public final class ConfigFile {
      */
     public static TrainConfig merge(TrainConfig base, Path file, ObjectNode commandLine) {
         ObjectNode merged = JSON.valueToTree(base);
+        ObjectNode knownKeys = merged.deepCopy();
         if (file != null) {
             ObjectNode fromFile = read(file);
             checkValues(file, fromFile, merged);
@@ -67,14 +73,25 @@ public final class ConfigFile {
                         + " option only, because it chooses what happens to the run rather than how it trains; remove"
                         + " it from the file and pass --" + key + " instead");
             }
-            throw new IllegalArgumentException("config file " + file + ": unknown key \"" + key
-                    + "\"; keys are the long option names without dashes, for example \"batch-size\"");
+            throw new IllegalArgumentException("config file " + file + ": unknown key \"" + key + "\"; "
+                    + nearestKey(key, knownKeys).map(known -> "did you mean \"" + known + "\"? ").orElse("")
+                    + "keys are the long option names without dashes, for example \"batch-size\"");
         } catch (MismatchedInputException e) {
             throw new IllegalArgumentException(wrongType(file, merged, e));
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("config" + (file == null ? "" : " file " + file) + ": invalid value ("
                     + e.getOriginalMessage() + ")");
         }
+    }
+
+    /** Returns the known key within two edits of {@code key}, ignoring case, if there is one. */
+    static Optional<String> nearestKey(String key, ObjectNode known) {
+        String lower = key.toLowerCase(Locale.ROOT);
+        return known.properties().stream()
+                .map(Map.Entry::getKey)
+                .filter(name -> !COMMAND_LINE_ONLY.contains(name) && !name.equals("mode"))
+                .min(Comparator.comparingInt(name -> EditDistance.between(lower, name)))
+                .filter(name -> EditDistance.between(lower, name) <= 2);
     }
 
     /** Returns a message naming the key, the expected type and the value, for example: steps must be an integer, got "five". */

@@ -138,6 +138,15 @@ class ConfigFileTest {
     }
 
     @Test
+    void misspelledKeyGetsSuggestion() throws IOException {
+        IllegalArgumentException upper = rejected("distill", "{\"Steps\": 3}");
+        assertTrue(upper.getMessage().contains("unknown key \"Steps\"; did you mean \"steps\"?"), upper.getMessage());
+
+        IllegalArgumentException unrelated = rejected("distill", "{\"colour\": 3}");
+        assertFalse(unrelated.getMessage().contains("did you mean"), unrelated.getMessage());
+    }
+
+    @Test
     void textAfterTheObjectIsRejected() throws IOException {
         IllegalArgumentException error = rejected("distill", "{\"steps\": 2} junk");
         assertTrue(error.getMessage().contains("is not valid JSON"), error.getMessage());

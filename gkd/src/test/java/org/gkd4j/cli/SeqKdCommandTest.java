@@ -103,7 +103,9 @@ class SeqKdCommandTest {
         Path run = dir.resolve("run");
         GenerateCommandTest.Result result = distill(promptOnlyData(), run);
         assertEquals(Main.EXIT_USAGE, result.exitCode(), result.err());
-        assertTrue(result.err().contains("training examples have no completion"), result.err());
+        assertTrue(result.err().contains("training examples of --data " + dir.resolve("prompts.jsonl")
+                + " have no completion"), result.err());
+        assertTrue(result.err().contains("(one has the prompt \""), result.err());
         assertTrue(result.err().contains("--seq-kd"), result.err());
         assertFalse(Files.exists(run), "nothing may be written for invalid input");
     }

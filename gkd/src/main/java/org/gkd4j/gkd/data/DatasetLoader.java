@@ -117,32 +117,14 @@ public final class DatasetLoader {
         for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             for (String known : FIELDS) {
-                if (!name.equals(known) && editDistance(name.toLowerCase(Locale.ROOT), known) <= 2) {
+                if (!name.equals(known) && EditDistance.between(name.toLowerCase(Locale.ROOT), known) <= 2) {
+                    String fix = node.has(known) ? "remove it, since the line already has \"" + known + "\""
+                            : "rename it to \"" + known + "\"";
                     throw new IllegalArgumentException(source + " line " + lineNumber + ": unknown field \"" + name
-                            + "\"; rename it to \"" + known + "\" (the fields read are \"prompt\" and \"completion\")");
+                            + "\"; " + fix + " (the fields read are \"prompt\" and \"completion\")");
                 }
             }
         }
-    }
-
-    /** Returns the Levenshtein distance: the fewest single-character insertions, deletions or substitutions. */
-    static int editDistance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
-            }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
-        }
-        return previous[b.length()];
     }
 
     /** Splits plain text into documents on blank lines, then each document into a prompt and its continuation. */

@@ -92,9 +92,12 @@ public record TrainingSetup(TrainConfig config, Tokenizer tokenizer, Transformer
         }
         boolean needsCompletions = config.isSft() || (config.lambda() < 1 && !config.seqKd());
         if (needsCompletions) {
-            long missing = split.train().stream().filter(e -> !e.hasCompletion()).count();
+            List<Example> without = split.train().stream().filter(e -> !e.hasCompletion()).toList();
+            long missing = without.size();
             if (missing > 0) {
-                throw new IllegalArgumentException(missing + " training examples have no completion, but "
+                String source = config.data() == null ? "the shipped sample" : "--data " + config.data();
+                throw new IllegalArgumentException(missing + " training examples of " + source + " have no"
+                        + " completion (one has the prompt " + quoted(without.getFirst().prompt()) + "), but "
                         + (config.isSft() ? "sft trains on completions"
                         : "--lambda " + config.lambda() + " < 1 trains on data completions")
                         + (config.isSft() ? "; add a completion to every example"
@@ -191,5 +194,11 @@ public record TrainingSetup(TrainConfig config, Tokenizer tokenizer, Transformer
         java.util.Map<String, org.gkd4j.tensor.Tensor> copies = new java.util.LinkedHashMap<>();
         tensors.forEach((name, tensor) -> copies.put(name, tensor.copy()));
         return copies;
+    }
+
+    /** Returns the text in double quotes, cut to its first 40 characters, to point at one example in a message. */
+    private static String quoted(String text) {
+        String start = text.length() <= 40 ? text : text.substring(0, 40) + "…";
+        return "\"" + start.replace("\n", "\\n") + "\"";
     }
 }

@@ -48,6 +48,10 @@ class DatasetLoaderTest {
         IllegalArgumentException upper = assertThrows(IllegalArgumentException.class,
                 () -> DatasetLoader.parseJsonl("{\"Prompt\": \"a\"}\n", "d.jsonl"));
         assertTrue(upper.getMessage().contains("rename it to \"prompt\""), upper.getMessage());
+
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
+                () -> DatasetLoader.parseJsonl("{\"prompt\": \"a\", \"PROMPT\": \"b\"}\n", "d.jsonl"));
+        assertTrue(both.getMessage().contains("remove it, since the line already has \"prompt\""), both.getMessage());
     }
 
     @Test
@@ -63,16 +67,6 @@ class DatasetLoaderTest {
                             "d.jsonl"));
             assertTrue(trailing.getMessage().contains("line 2: invalid JSON"), trailing.getMessage());
         }
-    }
-
-    @Test
-    void editDistanceByHand() {
-        assertEquals(0, DatasetLoader.editDistance("prompt", "prompt"));
-        assertEquals(1, DatasetLoader.editDistance("promt", "prompt"));
-        assertEquals(1, DatasetLoader.editDistance("completon", "completion"));
-        assertEquals(2, DatasetLoader.editDistance("prmpot", "prompt"));
-        assertEquals(3, DatasetLoader.editDistance("kitten", "sitting"));
-        assertEquals(6, DatasetLoader.editDistance("", "prompt"));
     }
 
     @Test

@@ -36,6 +36,9 @@ public final class Checkpoints {
         if (!Files.isRegularFile(path)) {
             throw new IllegalArgumentException("checkpoint " + path + " not found; " + ACCEPTED_FORMATS);
         }
+        if (isEmpty(path)) {
+            throw new IllegalArgumentException("checkpoint " + path + " is an empty file; " + ACCEPTED_FORMATS);
+        }
         if (path.getFileName().toString().endsWith(".json")) {
             throw new IllegalArgumentException("checkpoint " + path + " is a JSON file, not weights; pass the "
                     + "Hugging Face model directory that holds it, a .safetensors file or a llama2.c .bin file");
@@ -50,6 +53,14 @@ public final class Checkpoints {
             return LlamaSafetensors.read(path);
         }
         return Llama2cReader.read(path);
+    }
+
+    private static boolean isEmpty(Path path) {
+        try {
+            return Files.size(path) == 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException("checkpoint " + path + ": failed to read: " + e.getMessage(), e);
+        }
     }
 
     /** Returns true when the file starts with a plausible safetensors header length followed by '{'. */

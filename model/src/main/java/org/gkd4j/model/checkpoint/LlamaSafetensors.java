@@ -43,6 +43,11 @@ public final class LlamaSafetensors {
 
     static ModelWeights fromContents(SafetensorsFile.Contents contents, String source) {
         Map<String, String> metadata = contents.metadata();
+        if (!metadata.containsKey(FORMAT_KEY) && !metadata.containsKey(NAMING_KEY)) {
+            throw new IllegalArgumentException("checkpoint " + source + " is a safetensors file without gkd4j metadata"
+                    + " and without a config.json beside it; for a Hugging Face model pass its directory (with"
+                    + " config.json), or pass a .safetensors file written by gkd4j");
+        }
         if (!FORMAT.equals(metadata.get(FORMAT_KEY)) || !NAMING.equals(metadata.get(NAMING_KEY))) {
             throw new IllegalArgumentException("checkpoint " + source + ": safetensors metadata has " + FORMAT_KEY
                     + "=" + metadata.get(FORMAT_KEY) + " and " + NAMING_KEY + "=" + metadata.get(NAMING_KEY)

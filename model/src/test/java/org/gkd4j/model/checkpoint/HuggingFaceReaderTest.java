@@ -175,6 +175,13 @@ class HuggingFaceReaderTest {
     }
 
     @Test
+    void emptyFileAsCheckpointListsFormats() throws IOException {
+        Path empty = Files.createFile(dir.resolve("empty.bin"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(empty));
+        assertTrue(e.getMessage().contains(empty + " is an empty file; pass a llama2.c .bin file"), e.getMessage());
+    }
+
+    @Test
     void missingConfigFieldIsNamed() throws IOException {
         writeTinyModel(dir, false, false);
         Files.writeString(dir.resolve("config.json"), CONFIG.replace("\"rms_norm_eps\": 1e-06,", ""));

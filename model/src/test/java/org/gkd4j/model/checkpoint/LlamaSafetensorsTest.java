@@ -86,7 +86,8 @@ class LlamaSafetensorsTest {
         Path file = dir.resolve("plain.safetensors");
         SafetensorsFile.write(file, Map.of("a", Tensor.zeros(2)), Map.of());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(file));
-        assertTrue(e.getMessage().contains("gkd4j.format"), e.getMessage());
+        assertTrue(e.getMessage().contains(file + " is a safetensors file without gkd4j metadata"), e.getMessage());
+        assertTrue(e.getMessage().contains("pass its directory (with config.json)"), e.getMessage());
     }
 
     @Test
