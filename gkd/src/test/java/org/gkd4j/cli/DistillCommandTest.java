@@ -247,6 +247,14 @@ class DistillCommandTest {
     }
 
     @Test
+    void studentTooLargeForArrayNamesOptions() {
+        // a 40000000 × 64 feed-forward matrix has 2.56·10^9 floats, beyond the 2^31 − 1 elements of a Java array,
+        // while the embedding allocated before it stays small
+        assertRejected(distill("--student-dim", "64", "--student-hidden-dim", "40000000"), "student shape: ",
+                "choose a smaller --student-dim or --student-hidden-dim");
+    }
+
+    @Test
     void unknownConfigKeyIsRejected() throws IOException {
         Path config = Files.writeString(dir.resolve("c.json"), "{\"batch_size\": 4}");
         assertRejected(distill("--config", config.toString()), "unknown key \"batch_size\"");

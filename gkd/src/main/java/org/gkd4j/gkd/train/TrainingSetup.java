@@ -62,7 +62,13 @@ public record TrainingSetup(TrainConfig config, Tokenizer tokenizer, Transformer
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("student shape: " + e.getMessage(), e);
             }
-            student = Transformer.init(studentConfig, config.seed());
+            try {
+                student = Transformer.init(studentConfig, config.seed());
+            } catch (IllegalArgumentException e) {
+                // a weight matrix of more than 2^31 - 1 floats does not fit a Java array
+                throw new IllegalArgumentException("student shape: " + e.getMessage() + "; choose a smaller"
+                        + " --student-dim or --student-hidden-dim", e);
+            }
         }
         checkVocabularies(tokenizer, teacher, student);
         int context = student.config().contextLength();
