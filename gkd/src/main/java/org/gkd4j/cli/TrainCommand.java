@@ -276,14 +276,6 @@ final class TrainCommand {
             config = ConfigFile.merge(config, null, withDir);
         }
         config.validate();
-        // NOTE: TrainingSetup compares the int sum with the context length, and a sum past Integer.MAX_VALUE wraps
-        // to a negative number that passes, so such a sum is rejected here.
-        long promptAndNew = (long) config.maxPromptTokens() + config.maxNewTokens();
-        if (promptAndNew > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("--max-new-tokens " + config.maxNewTokens() + " plus --max-prompt-tokens "
-                    + config.maxPromptTokens() + " is beyond any context length; lower them so that their sum is at"
-                    + " most the models' context length");
-        }
         return config;
     }
 

@@ -181,7 +181,7 @@ class DistillCommandTest {
     void maxNewTokensNearIntLimitIsRejected() {
         // 32 + 2147483647 wraps to a negative int, which a plain int comparison with the context length accepts
         assertRejected(distill("--max-new-tokens", "2147483647"), "--max-new-tokens 2147483647 plus"
-                + " --max-prompt-tokens 32 is beyond any context length");
+                + " --max-prompt-tokens 32 is beyond the context length 512");
     }
 
     @Test
