@@ -142,6 +142,12 @@ public final class ConfigFile {
         }
     }
 
+    /** Returns the "mode" that a config file sets (distill or sft in a saved config.json), or null without one. */
+    public static String mode(Path file) {
+        JsonNode mode = read(file).get("mode");
+        return mode == null || mode.isNull() ? null : mode.asText();
+    }
+
     /** Reads a JSON object from {@code file}. */
     public static ObjectNode read(Path file) {
         if (!Files.exists(file)) {

@@ -1,6 +1,5 @@
 package org.gkd4j.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -302,11 +301,11 @@ final class TrainCommand {
             throw new IllegalArgumentException("--resume " + runDir + " writes into that directory, not --output-dir "
                     + options.outputDir + "; drop --output-dir");
         }
-        JsonNode savedMode = ConfigFile.read(savedConfig).get("mode");
-        boolean knownMode = savedMode != null && List.of("distill", "sft").contains(savedMode.asText());
-        if (knownMode && !savedMode.asText().equals(mode)) {
-            throw new IllegalArgumentException("--resume " + runDir + " is a gkd4j " + savedMode.asText() + " run; "
-                    + "continue it with: gkd4j " + savedMode.asText() + " --resume " + runDir);
+        String savedMode = ConfigFile.mode(savedConfig);
+        boolean knownMode = savedMode != null && List.of("distill", "sft").contains(savedMode);
+        if (knownMode && !savedMode.equals(mode)) {
+            throw new IllegalArgumentException("--resume " + runDir + " is a gkd4j " + savedMode + " run; "
+                    + "continue it with: gkd4j " + savedMode + " --resume " + runDir);
         }
     }
 
@@ -315,10 +314,10 @@ final class TrainCommand {
      * (λ 0, fkl), so distill would otherwise silently run supervised KD on the fixed data.
      */
     static void rejectOtherMode(String mode, Path file) {
-        JsonNode fileMode = ConfigFile.read(file).get("mode");
-        if (fileMode != null && !fileMode.isNull() && !fileMode.asText().equals(mode)) {
-            throw new IllegalArgumentException("config file " + file + " sets mode " + fileMode + ", so it is a gkd4j "
-                    + fileMode.asText() + " config; run gkd4j " + fileMode.asText() + " --config " + file
+        String fileMode = ConfigFile.mode(file);
+        if (fileMode != null && !fileMode.equals(mode)) {
+            throw new IllegalArgumentException("config file " + file + " sets mode \"" + fileMode + "\", so it is a"
+                    + " gkd4j " + fileMode + " config; run gkd4j " + fileMode + " --config " + file
                     + ", or remove the key \"mode\" to use its settings for " + mode);
         }
     }
@@ -434,8 +433,7 @@ final class TrainCommand {
     /** Returns whether {@code dir} contains a readable config.json saved by a run of {@code mode}. */
     private static boolean isRunOf(Path dir, String mode) {
         try {
-            JsonNode savedMode = ConfigFile.read(dir.resolve("config.json")).get("mode");
-            return savedMode != null && savedMode.asText().equals(mode);
+            return mode.equals(ConfigFile.mode(dir.resolve("config.json")));
         } catch (IllegalArgumentException | UncheckedIOException unreadable) {
             return false;
         }

@@ -74,7 +74,7 @@ public final class VectorMatmul {
      * about 20%. Unrolling the loop by hand ran at 21. So the default follows the VM's flags
      * ({@link HotSpotFlags#stripMinesCountedLoops}), and -Dgkd4j.gemm.rowsA=true or false overrides it.
      */
-    static final boolean ROWS_A = rowsAByDefault(System.getProperty("gkd4j.gemm.rowsA"));
+    static final boolean ROWS_A = chooseRowsA(System.getProperty("gkd4j.gemm.rowsA"));
     /** Products with at most this many rows of c take the small-M path. */
     static final int SMALL_M = 16;
     /** Work below this many flops per thread is not worth waking another thread for. */
@@ -253,7 +253,7 @@ public final class VectorMatmul {
     }
 
     /** Returns the choice of -Dgkd4j.gemm.rowsA when it is set, else whether C2 strip-mines counted loops. */
-    static boolean rowsAByDefault(String property) {
+    static boolean chooseRowsA(String property) {
         if (property != null) {
             return Boolean.parseBoolean(property);
         }

@@ -322,14 +322,14 @@ class MatmulVectorTest {
     void rowTileFollowsPropertyOrJitFlags() {
         // An explicit -Dgkd4j.gemm.rowsA wins. Without it, the tile is on when C2 strip-mines counted loops, which it
         // does under G1 (the default here) and not under the Parallel collector (the second pass of .ci/run).
-        assertTrue(VectorMatmul.rowsAByDefault("true"));
-        assertFalse(VectorMatmul.rowsAByDefault("false"));
+        assertTrue(VectorMatmul.chooseRowsA("true"));
+        assertFalse(VectorMatmul.chooseRowsA("false"));
         String collectors = java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
                 .map(java.lang.management.GarbageCollectorMXBean::getName).toList().toString();
         if (collectors.contains("G1")) {
-            assertTrue(VectorMatmul.rowsAByDefault(null), "G1 strip-mines counted loops: " + collectors);
+            assertTrue(VectorMatmul.chooseRowsA(null), "G1 strip-mines counted loops: " + collectors);
         } else if (collectors.contains("PS ")) {
-            assertFalse(VectorMatmul.rowsAByDefault(null), "Parallel does not strip-mine: " + collectors);
+            assertFalse(VectorMatmul.chooseRowsA(null), "Parallel does not strip-mine: " + collectors);
         }
     }
 
