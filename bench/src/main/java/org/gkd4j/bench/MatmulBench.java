@@ -87,6 +87,21 @@ public class MatmulBench {
         return c;
     }
 
+    /** Returns the input a, for runners that time another library on the same data. */
+    Tensor a() {
+        return a;
+    }
+
+    /** Returns the input b. */
+    Tensor b() {
+        return b;
+    }
+
+    /** Returns the output c. */
+    Tensor c() {
+        return c;
+    }
+
     static Tensor random(Random random, int... shape) {
         Tensor t = Tensor.zeros(shape);
         float[] data = t.data();
