@@ -125,6 +125,10 @@ final class GemmPacking {
      * In four interleaved pairs of runs on one thread it ran at 23–25 GFLOP/s against 25–30 at 4096×288·288×32000,
      * and within the machine's ±30% noise at 4096×768·768×288 and 2048×128·128×512, so it was dropped. Broadcasting
      * from [kc][MR] micro-panels of the group instead ran at 15 GFLOP/s against 25–30.
+     * The copy that stayed is the simplest: each full strip alone, per k block and column block
+     * ({@link #transposeStrip}), measured against OpenBLAS in alternating slices of one JVM, where the machine's drift
+     * cancels out (see VectorMatmul.ROWS_A). This expansion now serves only the last, partial strip, and every strip
+     * when C2 does not strip-mine counted loops.
      */
     private static void expandFullColumns(float[] a, int first, int m, int kc, float[] ax) {
         for (int p = 0; p < kc; p++) {
@@ -136,6 +140,28 @@ final class GemmPacking {
             FloatVector.broadcast(SPECIES, a[src + 3]).intoArray(ax, dst + 3 * LANES);
             FloatVector.broadcast(SPECIES, a[src + 4]).intoArray(ax, dst + 4 * LANES);
             FloatVector.broadcast(SPECIES, a[src + 5]).intoArray(ax, dst + 5 * LANES);
+        }
+    }
+
+    /**
+     * Copies MR adjacent columns of a [K, M] matrix (Aᵀ stored), A(ii, p) = a[first + p·m + ii] for p in [0, ko),
+     * to row order: A(ii, p) lands at rows[ii·ko + p], so that {@link GemmMicroKernel#tileRowsPacked} can read the
+     * strip like the rows of an [M, K] matrix.
+     */
+    static void transposeStrip(float[] a, int first, int m, int ko, float[] rows) {
+        int r1 = ko;
+        int r2 = 2 * ko;
+        int r3 = 3 * ko;
+        int r4 = 4 * ko;
+        int r5 = 5 * ko;
+        for (int p = 0; p < ko; p++) {
+            int src = first + p * m;
+            rows[p] = a[src];
+            rows[r1 + p] = a[src + 1];
+            rows[r2 + p] = a[src + 2];
+            rows[r3 + p] = a[src + 3];
+            rows[r4 + p] = a[src + 4];
+            rows[r5 + p] = a[src + 5];
         }
     }
 

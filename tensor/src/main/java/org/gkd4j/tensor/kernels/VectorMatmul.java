@@ -12,10 +12,10 @@ import org.gkd4j.tensor.Tensor;
  * <p>Large products follow the usual blocked-GEMM loop nest. For each k block (see {@link #kBlock}) and each
  * column block of B that fits in L2, B is packed into NR-column micro-panels. Then, for each MR-row strip of c and
  * each k sub-block of at most {@link #KC_MAX}, {@link #computeStrip} sweeps the A micro-panel across the packed B.
- * By default it first expands the micro-panel of each k sub-block into L1 for
- * {@link GemmMicroKernel#tileExpandedPacked}. When A is stored [M, K] and C2 strip-mines counted loops (see
- * {@link #ROWS_A}), one tile pass covers the whole k block of a full strip instead and broadcasts A straight from
- * its rows ({@link GemmMicroKernel#tileRowsPacked}).
+ * When C2 strip-mines counted loops (see {@link #ROWS_A}), one tile pass covers the whole k block of a full strip
+ * and broadcasts A from its rows ({@link GemmMicroKernel#tileRowsPacked}): in place when A is stored [M, K], from a
+ * copy in row order when it is stored [K, M]. Otherwise, and for the last strip when M is not a multiple of MR, it
+ * first expands the micro-panel of each k sub-block into L1 for {@link GemmMicroKernel#tileExpandedPacked}.
  * Products with at most {@link #SMALL_M} rows (decoding, matrix·vector) take {@link GemmSmall}, which reads B in
  * place instead of packing it.
  *
@@ -31,10 +31,32 @@ import org.gkd4j.tensor.Tensor;
 public final class VectorMatmul {
 
     /*
+     * Whether full strips skip the expansion and broadcast A from its rows inside the tile loop
+     * ({@link GemmMicroKernel#tileRowsPacked}). The six rows of a strip (6·ko floats, 7 KiB at ko = 288) stay in L1
+     * across the tiles of a column block. Each tile also covers the whole k block, so c is written back once per k
+     * block. Such strips never take the wide tile.
+     * In interleaved JMH runs on one thread (errors of ±2 to ±34 GFLOP/s), this took 4096×768·768×288 from 54–70 to
+     * 77–80 GFLOP/s in A·B and from 60–66 to 87 in A·Bᵀ, and from 124–125 to 158 on two threads.
+     * An A stored [K, M] (Aᵀ·B) is first copied to row order, MR·ko floats per strip and column block
+     * ({@link GemmPacking#transposeStrip}). Interleaved with OpenBLAS (scripts/bench-matmul-interleaved.sh, 11 rounds,
+     * two sittings), that took 4096×768·768×288 Aᵀ·B on one thread from 0.76–0.77 of OpenBLAS to 0.88–0.89 and left
+     * the other shapes within their quartiles.
+     * That only holds when C2 strip-mines the tile loop, as it does by default under G1 (JMH's default) but not
+     * under the Parallel collector. Without strip mining the tile ran at 45–48 GFLOP/s against 60–64 for the
+     * expanding path (2048×288·288×32000 and 2048×288·288×768 A·Bᵀ, two threads), and the small training step lost
+     * about 20%. Unrolling the loop by hand ran at 21. So the default follows the VM's flags
+     * ({@link HotSpotFlags#stripMinesCountedLoops}), and -Dgkd4j.gemm.rowsA=true or false overrides it.
+     */
+    static final boolean ROWS_A = chooseRowsA(System.getProperty("gkd4j.gemm.rowsA"));
+    /*
      * Block sizes (tuning knobs, read once: -Dgkd4j.gemm.ko, -Dgkd4j.gemm.kc, -Dgkd4j.gemm.bBlockFloats).
      * A and B are packed per k block of up to KO_MAX. Inside it, each register-tile call on an expanded A covers a k
      * sub-block of up to KC_MAX, and a row strip of c (MR rows of one column block) stays in cache across the
-     * sub-blocks. The tile that reads an A stored [M, K] in place covers the whole k block (see ROWS_A).
+     * sub-blocks. The row-broadcast tile covers the whole k block (see ROWS_A), so it needs no sub-blocks and takes
+     * longer k blocks by default: ko = 288 instead of 96 means fewer passes over c and longer tile loops. Interleaved
+     * with OpenBLAS in one JVM (21 rounds, 1 and 2 threads), 288 ran as fast as 96 or up to 14% faster in all 8 cells of
+     * 1024³ (A·B, A·Bᵀ, Aᵀ·B) and 4096×288·288×768 A·B. It ran 4–11% faster in 3 of 4 cells of 4096×288·288×32000
+     * A·Bᵀ and 4096×768·768×288 A·B, and 4% slower in the fourth (4096×768·768×288 A·B on one thread).
      * An A micro-panel is expanded once per sub-block and column block, which costs MR·kc vector stores, so a column
      * block of B must span many NR-wide tiles: with B_BLOCK_FLOATS / (ko·NR) tiles per expansion, ko = 384 and a
      * 256 KiB block left 7 tiles and spent about 17% of the samples in expansion (JFR, 4096×288·288×768), while
@@ -50,7 +72,7 @@ public final class VectorMatmul {
      * NOTE: these sizes were chosen on a 2-core machine loaded by other work. Whole-GEMM rates varied by ±25% between
      * identical runs there, so a sweep on a quiet machine may find better ones.
      */
-    static final int KO_MAX = Integer.getInteger("gkd4j.gemm.ko", 96);
+    static final int KO_MAX = Integer.getInteger("gkd4j.gemm.ko", ROWS_A ? 288 : 96);
     static final int KC_MAX = Integer.getInteger("gkd4j.gemm.kc", 96);
     static final int B_BLOCK_FLOATS = Integer.getInteger("gkd4j.gemm.bBlockFloats", 128 * 1024);
     /*
@@ -61,20 +83,6 @@ public final class VectorMatmul {
      * TODO: measure -Dgkd4j.gemm.wide=true on an AVX-512 host before turning it on there.
      */
     static final boolean WIDE_TILE = Boolean.getBoolean("gkd4j.gemm.wide");
-    /*
-     * Whether full strips of an A stored [M, K] skip the expansion and broadcast A from its rows inside the tile loop
-     * ({@link GemmMicroKernel#tileRowsPacked}). The six rows of a strip (at most 6·4·KO_MAX floats, 9 KiB) stay in
-     * L1 across the tiles of a column block, so nothing is copied. Each tile also covers the whole k block, so c is
-     * written back once per k block. Such strips never take the wide tile.
-     * In interleaved JMH runs on one thread (errors of ±2 to ±34 GFLOP/s), this took 4096×768·768×288 from 54–70 to
-     * 77–80 GFLOP/s in A·B and from 60–66 to 87 in A·Bᵀ, and from 124–125 to 158 on two threads.
-     * That only holds when C2 strip-mines the tile loop, as it does by default under G1 (JMH's default) but not
-     * under the Parallel collector. Without strip mining the tile ran at 45–48 GFLOP/s against 60–64 for the
-     * expanding path (2048×288·288×32000 and 2048×288·288×768 A·Bᵀ, two threads), and the small training step lost
-     * about 20%. Unrolling the loop by hand ran at 21. So the default follows the VM's flags
-     * ({@link HotSpotFlags#stripMinesCountedLoops}), and -Dgkd4j.gemm.rowsA=true or false overrides it.
-     */
-    static final boolean ROWS_A = chooseRowsA(System.getProperty("gkd4j.gemm.rowsA"));
     /** Products with at most this many rows of c take the small-M path. */
     static final int SMALL_M = 16;
     /** Work below this many flops per thread is not worth waking another thread for. */
@@ -203,19 +211,28 @@ public final class VectorMatmul {
 
         float touched = 0f;
 
-        // A stored [M, K], full strip: one pass over the whole k block, broadcasting A from its rows
-        if (ROWS_A && !transA && validRows == MR) {
+        // full strip: one pass over the whole k block, broadcasting A from its rows. An A stored [K, M] is first
+        // copied to row order, which costs MR·ko floats against MR·ko·cols FMAs.
+        if (ROWS_A && validRows == MR) {
             boolean add = accumulate || po > 0;
+            float[] rows = a;
             int aOff = aBase + row * k + po;
+            int lda = k;
+            if (transA) {
+                rows = scratch.rowsA(MR * ko);
+                GemmPacking.transposeStrip(a, aBase + po * m + row, m, ko, rows);
+                aOff = 0;
+                lda = ko;
+            }
             for (int q = 0; q * NR < cols; q++) {
                 int col = col0 + q * NR;
                 int validCols = Math.min(NR, n - col);
                 int bOff = q * ko * NR;
                 int cOff = cBase + row * n + col;
                 if (validCols == NR) {
-                    GemmMicroKernel.tileRowsPacked(a, aOff, k, bp, bOff, ko, c, cOff, n, add);
+                    GemmMicroKernel.tileRowsPacked(rows, aOff, lda, bp, bOff, ko, c, cOff, n, add);
                 } else {
-                    GemmMicroKernel.tileRowsPacked(a, aOff, k, bp, bOff, ko, tile, 0, NR, false);
+                    GemmMicroKernel.tileRowsPacked(rows, aOff, lda, bp, bOff, ko, tile, 0, NR, false);
                     mergeTile(tile, validRows, validCols, c, cOff, n, add);
                 }
             }
@@ -286,6 +303,7 @@ public final class VectorMatmul {
         final float[] tile = new float[MR * NR];
         private float[] packedB = new float[0];
         private float[] expandedA = new float[0];
+        private float[] rowsA = new float[0];
         /** The sum of values read ahead to start cache misses early; stored only so that the JIT keeps the loads. */
         float sink;
         private final float[][] sharedPackedB = {new float[0], new float[0]};
@@ -295,6 +313,13 @@ public final class VectorMatmul {
                 expandedA = new float[floats];
             }
             return expandedA;
+        }
+
+        float[] rowsA(int floats) {
+            if (rowsA.length < floats) {
+                rowsA = new float[floats];
+            }
+            return rowsA;
         }
 
         float[] packedB(int floats) {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** GemmPacking.expandA and packB against their index formulas, written out element by element. */
+/** GemmPacking.expandA, transposeStrip and packB against their index formulas, written out element by element. */
 class GemmPackingTest {
 
     private static final int MR = GemmMicroKernel.MR;
@@ -48,6 +48,31 @@ class GemmPackingTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void transposeStripMatchesDefinition() {
+        // MR columns of a [K, M] matrix from row 7 and k 3 on, copied so that A(ii, p) = a[(3 + p)·m + 7 + ii] lands at
+        // rows[ii·ko + p]. The floats past MR·ko stay untouched.
+        Random random = new Random(33);
+        int m = 19;
+        int k = 41;
+        int ko = 29;
+        float[] a = new float[m * k];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = random.nextFloat() * 2 - 1;
+        }
+        float[] rows = new float[MR * ko + 3];
+        java.util.Arrays.fill(rows, 42f);
+        GemmPacking.transposeStrip(a, 3 * m + 7, m, ko, rows);
+        for (int ii = 0; ii < MR; ii++) {
+            for (int p = 0; p < ko; p++) {
+                assertEquals(a[(3 + p) * m + 7 + ii], rows[ii * ko + p], "ii " + ii + " p " + p);
+            }
+        }
+        for (int i = MR * ko; i < rows.length; i++) {
+            assertEquals(42f, rows[i], "float " + i + " past the strip");
         }
     }
 
