@@ -70,13 +70,25 @@ public final class InterleavedSgemm {
                 case "--layouts" -> layouts = value;
                 case "--threads" -> threadCounts = value;
                 case "--rounds" -> rounds = positiveInt(option, value);
-                case "--slice" -> slice = Double.parseDouble(value);
+                case "--slice" -> slice = positiveSeconds(option, value);
                 case "--out" -> out = Path.of(value);
                 default -> usage("unknown option '" + option + "'");
             }
         }
+        if (out != null && !Files.isDirectory(out.toAbsolutePath().getParent())) {
+            usage("the folder of --out " + out + " does not exist; create it first");
+        }
         if (!Files.isReadable(Path.of(blas))) {
             usage("OpenBLAS not found at " + blas + "; install libopenblas0-openmp or pass --blas PATH");
+        }
+
+        for (String shape : shapes.split(",")) {
+            checkShape(shape);
+        }
+        for (String layout : layouts.split(",")) {
+            if (!List.of("NN", "NT", "TN").contains(layout)) {
+                usage("invalid layout '" + layout + "' in --layouts; expected NN, NT or TN");
+            }
         }
 
         OpenBlas openBlas = new OpenBlas(Path.of(blas));
@@ -188,6 +200,34 @@ public final class InterleavedSgemm {
             // reported below
         }
         usage(option + " must be a positive integer, got '" + value + "'");
+        return 0;
+    }
+
+    /** Exits with a message unless shape is MxKxN with positive sizes and each matrix fits one Java array. */
+    static void checkShape(String shape) {
+        if (!shape.matches("[1-9][0-9]{0,8}x[1-9][0-9]{0,8}x[1-9][0-9]{0,8}")) {
+            usage("invalid shape '" + shape + "' in --shapes; expected MxKxN with positive sizes, "
+                    + "such as 1024x288x768");
+        }
+        String[] sizes = shape.split("x");
+        long m = Long.parseLong(sizes[0]);
+        long k = Long.parseLong(sizes[1]);
+        long n = Long.parseLong(sizes[2]);
+        if (Math.max(m * k, Math.max(k * n, m * n)) > Integer.MAX_VALUE - 8) {
+            usage("shape '" + shape + "' in --shapes has a matrix of more than 2^31 floats; use smaller sizes");
+        }
+    }
+
+    static double positiveSeconds(String option, String value) {
+        try {
+            double parsed = Double.parseDouble(value);
+            if (parsed > 0 && parsed <= 60) {
+                return parsed;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        usage(option + " must be a number of seconds in (0, 60], got '" + value + "'");
         return 0;
     }
 
