@@ -6,12 +6,13 @@
 # Usage: scripts/bench-matmul-interleaved.sh [--shapes LIST] [--layouts NN,NT,TN] [--threads 1,2] [--rounds N]
 #                                            [--slice SECONDS] [--out FILE] [--no-build]
 #   defaults: 1024³ and the four training shapes, all three layouts, 1 and 2 threads, 15 rounds of 0.1 s slices
-#   (about 9 minutes on 2 cores)
+#   (about 9 minutes on 2 cores). Each cell also warms up for 1.5 s per side, whatever the slice.
 # Environment: OPENBLAS_LIB (default /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so.0), the OpenBLAS
 # library to load; install it with 'apt-get install -y libopenblas0-openmp'.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+CALLER_DIR="$PWD"
 cd "$ROOT"
 
 runner_args=()
@@ -23,7 +24,12 @@ while [ $# -gt 0 ]; do
                 echo "error: option '$1' is missing its value; see $0 --help" >&2
                 exit 2
             fi
-            runner_args+=("$1" "$2"); shift ;;
+            value="$2"
+            # a relative --out is relative to the caller's folder, not to the repository root this script runs in
+            if [ "$1" = --out ] && [ "${value#/}" = "$value" ]; then
+                value="$CALLER_DIR/$value"
+            fi
+            runner_args+=("$1" "$value"); shift ;;
         --no-build) build=0 ;;
         -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
         *) echo "error: unknown option '$1'; see $0 --help" >&2; exit 2 ;;

@@ -61,7 +61,7 @@ public final class InterleavedSgemm {
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (i + 1 >= args.length) {
-                usage("option '" + option + "' needs a value");
+                usage("option '" + option + "' is missing its value");
             }
             String value = args[++i];
             switch (option) {
@@ -75,27 +75,50 @@ public final class InterleavedSgemm {
                 default -> usage("unknown option '" + option + "'");
             }
         }
-        if (out != null && !Files.isDirectory(out.toAbsolutePath().getParent())) {
-            usage("the folder of --out " + out + " does not exist; create it first");
+        if (out != null) {
+            checkWritable(out);
         }
         if (!Files.isReadable(Path.of(blas))) {
-            usage("OpenBLAS not found at " + blas + "; install libopenblas0-openmp or pass --blas PATH");
+            usage("OpenBLAS not found at " + blas + "; install libopenblas0-openmp or set OPENBLAS_LIB (--blas)");
         }
 
-        for (String shape : shapes.split(",")) {
+        // check every value before the first cell, so a typo never costs a run
+        String[] shapeList = nonEmptyList("--shapes", shapes);
+        String[] layoutList = nonEmptyList("--layouts", layouts);
+        String[] threadList = nonEmptyList("--threads", threadCounts);
+        for (String shape : shapeList) {
             checkShape(shape);
         }
-        for (String layout : layouts.split(",")) {
+        for (String layout : layoutList) {
             if (!List.of("NN", "NT", "TN").contains(layout)) {
                 usage("invalid layout '" + layout + "' in --layouts; expected NN, NT or TN");
             }
         }
+        int processors = Runtime.getRuntime().availableProcessors();
+        for (String threads : threadList) {
+            if (positiveInt("--threads", threads) > processors) {
+                usage("--threads " + threads + " is more than the " + processors + " processors of this machine");
+            }
+        }
 
-        OpenBlas openBlas = new OpenBlas(Path.of(blas));
+        OpenBlas openBlas;
+        try {
+            openBlas = new OpenBlas(Path.of(blas));
+        } catch (IllegalArgumentException failure) {
+            usage(failure.getMessage());
+            return;
+        }
+
+        // NOTE: OpenBLAS 0.3.21 ran 4096×768·768×288 about 3 times slower (12 against 39–41 GFLOP/s) when it was the
+        // first product of a process, in numpy too. An untimed 1024³ product first removed that, and a 256³ one did
+        // not. The cause inside OpenBLAS is not known, so other shapes may still be affected.
+        openBlas.setThreads(1);
+        openBlas.product(warmUpBench()).run();
+
         List<Cell> cells = new ArrayList<>();
-        for (String threads : threadCounts.split(",")) {
-            for (String shape : shapes.split(",")) {
-                for (String layout : layouts.split(",")) {
+        for (String threads : threadList) {
+            for (String shape : shapeList) {
+                for (String layout : layoutList) {
                     Cell cell = measure(openBlas, shape, layout, positiveInt("--threads", threads), rounds, slice);
                     System.out.printf(Locale.ROOT, "%s %s %d thread(s): gkd4j %.1f, OpenBLAS %.1f GFLOP/s, "
                                     + "ratio %.2f (quartiles %.2f–%.2f)%n", cell.shape, cell.layout, cell.threads,
@@ -203,10 +226,47 @@ public final class InterleavedSgemm {
         return 0;
     }
 
+    /** Returns a 1024³ A·B benchmark, for the untimed first product. */
+    static MatmulBench warmUpBench() {
+        MatmulBench bench = new MatmulBench();
+        bench.shape = "1024x1024x1024";
+        bench.layout = "NN";
+        bench.threads = 1;
+        bench.setUp();
+        return bench;
+    }
+
+    /** Returns the comma-separated values of an option, or exits with a message when there are none. */
+    static String[] nonEmptyList(String option, String value) {
+        String[] values = value.split(",");
+        if (values.length == 0 || value.isBlank()) {
+            usage(option + " is empty; give at least one value");
+        }
+        return values;
+    }
+
+    /** Exits with a message unless the report can be written to out: a file in an existing, writable folder. */
+    static void checkWritable(Path out) {
+        Path folder = out.toAbsolutePath().getParent();
+        if (folder == null || Files.isDirectory(out)) {
+            usage("--out " + out + " is a folder; give a file name such as " + out.resolve("matmul.md"));
+        }
+        if (!Files.isDirectory(folder)) {
+            usage("the folder of --out " + out + " does not exist; create it first");
+        }
+        Path probe = out.resolveSibling(out.getFileName() + ".tmp");
+        try {
+            Files.writeString(probe, "");
+            Files.delete(probe);
+        } catch (java.io.IOException failure) {
+            usage("cannot write --out " + out + " (" + failure.getMessage() + "); choose a writable folder");
+        }
+    }
+
     /** Exits with a message unless shape is MxKxN with positive sizes and each matrix fits one Java array. */
     static void checkShape(String shape) {
         if (!shape.matches("[1-9][0-9]{0,8}x[1-9][0-9]{0,8}x[1-9][0-9]{0,8}")) {
-            usage("invalid shape '" + shape + "' in --shapes; expected MxKxN with positive sizes, "
+            usage("invalid shape '" + shape + "' in --shapes; expected MxKxN with positive sizes of at most 9 digits, "
                     + "such as 1024x288x768");
         }
         String[] sizes = shape.split("x");
@@ -215,6 +275,11 @@ public final class InterleavedSgemm {
         long n = Long.parseLong(sizes[2]);
         if (Math.max(m * k, Math.max(k * n, m * n)) > Integer.MAX_VALUE - 8) {
             usage("shape '" + shape + "' in --shapes has a matrix of more than 2^31 floats; use smaller sizes");
+        }
+        long bytes = 4 * (m * k + k * n + m * n);
+        if (bytes > Runtime.getRuntime().maxMemory() / 2) {
+            usage(String.format(Locale.ROOT, "shape '%s' in --shapes needs %.1f GB for its matrices, more than half of "
+                    + "the %.1f GB heap; use smaller sizes", shape, bytes / 1e9, Runtime.getRuntime().maxMemory() / 1e9));
         }
     }
 
@@ -244,7 +309,13 @@ public final class InterleavedSgemm {
         private final MethodHandle setNumThreads;
 
         OpenBlas(Path library) {
-            SymbolLookup symbols = SymbolLookup.libraryLookup(library, Arena.global());
+            SymbolLookup symbols;
+            try {
+                symbols = SymbolLookup.libraryLookup(library, Arena.global());
+            } catch (IllegalArgumentException failure) {
+                throw new IllegalArgumentException("cannot open " + library + " as a shared library ("
+                        + failure.getMessage() + "); set OPENBLAS_LIB (--blas) to an OpenBLAS library", failure);
+            }
             Linker linker = Linker.nativeLinker();
             ValueLayout.OfInt i32 = ValueLayout.JAVA_INT;
             ValueLayout.OfFloat f32 = ValueLayout.JAVA_FLOAT;
@@ -258,7 +329,7 @@ public final class InterleavedSgemm {
 
         private static MemorySegment find(SymbolLookup symbols, Path library, String name) {
             return symbols.find(name).orElseThrow(() -> new IllegalArgumentException(
-                    library + " has no symbol " + name + "; pass --blas with the path of an OpenBLAS library"));
+                    library + " has no symbol " + name + "; set OPENBLAS_LIB (--blas) to an OpenBLAS library"));
         }
 
         void setThreads(int threads) throws Throwable {

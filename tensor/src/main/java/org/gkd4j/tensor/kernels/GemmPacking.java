@@ -146,7 +146,7 @@ final class GemmPacking {
     /**
      * Copies MR adjacent columns of a [K, M] matrix (Aᵀ stored), A(ii, p) = a[first + p·m + ii] for p in [0, ko),
      * to row order: A(ii, p) lands at rows[ii·ko + p], so that {@link GemmMicroKernel#tileRowsPacked} can read the
-     * strip like the rows of an [M, K] matrix.
+     * strip like the rows of an [M, K] matrix. The six rows are written out by hand, so MR must be 6.
      */
     static void transposeStrip(float[] a, int first, int m, int ko, float[] rows) {
         int r1 = ko;

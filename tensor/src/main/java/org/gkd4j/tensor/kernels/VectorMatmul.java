@@ -32,8 +32,9 @@ public final class VectorMatmul {
 
     /*
      * Whether full strips skip the expansion and broadcast A from its rows inside the tile loop
-     * ({@link GemmMicroKernel#tileRowsPacked}). The six rows of a strip (6·ko floats, 7 KiB at ko = 288) stay in L1
-     * across the tiles of a column block. Each tile also covers the whole k block, so c is written back once per k
+     * ({@link GemmMicroKernel#tileRowsPacked}). The six rows of a strip (6·ko floats: 7 KiB at ko = 288, and up to
+     * 27 KiB when N is narrow enough for the k block to grow to 4·KO_MAX) stay in L1 across the tiles of a column
+     * block. Each tile also covers the whole k block, so c is written back once per k
      * block. Such strips never take the wide tile.
      * In interleaved JMH runs on one thread (errors of ±2 to ±34 GFLOP/s), this took 4096×768·768×288 from 54–70 to
      * 77–80 GFLOP/s in A·B and from 60–66 to 87 in A·Bᵀ, and from 124–125 to 158 on two threads.
@@ -72,9 +73,9 @@ public final class VectorMatmul {
      * NOTE: these sizes were chosen on a 2-core machine loaded by other work. Whole-GEMM rates varied by ±25% between
      * identical runs there, so a sweep on a quiet machine may find better ones.
      */
-    static final int KO_MAX = Integer.getInteger("gkd4j.gemm.ko", ROWS_A ? 288 : 96);
-    static final int KC_MAX = Integer.getInteger("gkd4j.gemm.kc", 96);
-    static final int B_BLOCK_FLOATS = Integer.getInteger("gkd4j.gemm.bBlockFloats", 128 * 1024);
+    static final int KO_MAX = positiveProperty("gkd4j.gemm.ko", ROWS_A ? 288 : 96);
+    static final int KC_MAX = positiveProperty("gkd4j.gemm.kc", 96);
+    static final int B_BLOCK_FLOATS = positiveProperty("gkd4j.gemm.bBlockFloats", 128 * 1024);
     /*
      * Whether full row strips take the 6 × 4-vector tile on pairs of micro-panels (-Dgkd4j.gemm.wide=true). It holds
      * 24 accumulators + 4 B + 1 A vectors, so it needs the 32 vector registers of AVX-512. The benchmark machine
@@ -267,6 +268,16 @@ public final class VectorMatmul {
             }
         }
         scratch.sink = touched;
+    }
+
+    /** Returns the integer system property name, or fallback when it is unset; rejects a value below 1. */
+    static int positiveProperty(String name, int fallback) {
+        int value = Integer.getInteger(name, fallback);
+        if (value < 1) {
+            throw new IllegalArgumentException("-D" + name + "=" + System.getProperty(name)
+                    + " is invalid: a block size must be a positive integer; remove it to use " + fallback);
+        }
+        return value;
     }
 
     /** Returns the choice of -Dgkd4j.gemm.rowsA when it is set, else whether C2 strip-mines counted loops. */

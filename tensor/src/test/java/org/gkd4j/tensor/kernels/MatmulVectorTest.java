@@ -103,6 +103,21 @@ class MatmulVectorTest {
     }
 
     @Test
+    void matmulMatchesReferenceWithLongKBlocks() {
+        // N = 33 lets a k block grow towards 4·KO_MAX rows: with the row tile, 12 sub-blocks of 89 (1068 of at most
+        // 1152), then a short block of 85. M = 20 gives three full strips and a partial one.
+        Random random = new Random(9);
+        for (int threads : THREADS) {
+            Parallel.setThreads(threads);
+            for (int layout = 0; layout < 3; layout++) {
+                for (boolean accumulate : new boolean[] {false, true}) {
+                    compare(random, 0, 20, 33, 1153, layout == 1, layout == 2, accumulate, false);
+                }
+            }
+        }
+    }
+
+    @Test
     void blockedMatchesReferenceWithSubBlocks() {
         // packed k blocks of 384 cut into sub-blocks of 96, and a small B block so there are several column blocks
         Random random = new Random(8);
