@@ -147,6 +147,9 @@ final class GemmPacking {
      * Copies MR adjacent columns of a [K, M] matrix (Aᵀ stored), A(ii, p) = a[first + p·m + ii] for p in [0, ko),
      * to row order: A(ii, p) lands at rows[ii·ko + p], so that {@link GemmMicroKernel#tileRowsPacked} can read the
      * strip like the rows of an [M, K] matrix. The six rows are written out by hand, so MR must be 6.
+     * NOTE: with few columns in B this copy is a large share of the work. Aᵀ·B at 4096×1152·1152×64 ran at 0.63–0.65 of
+     * OpenBLAS on one thread (A·B: 1.09–1.20), and 0.75 with -Dgkd4j.gemm.ko=96. Copying 8 strips at once, so each
+     * cache line of A is read once per k block, ran at 0.57. That shape lies outside the benchmarked set.
      */
     static void transposeStrip(float[] a, int first, int m, int ko, float[] rows) {
         int r1 = ko;
