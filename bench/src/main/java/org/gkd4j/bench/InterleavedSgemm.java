@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.gkd4j.gkd.train.AtomicFiles;
 
 /**
  * SGEMM of gkd4j and of OpenBLAS in the same process, timed in alternating slices, for a machine whose speed drifts
@@ -86,6 +87,7 @@ public final class InterleavedSgemm {
         String[] shapeList = nonEmptyList("--shapes", shapes);
         String[] layoutList = nonEmptyList("--layouts", layouts);
         String[] threadList = nonEmptyList("--threads", threadCounts);
+        int[] threadNumbers = new int[threadList.length];
         for (String shape : shapeList) {
             checkShape(shape);
         }
@@ -95,9 +97,10 @@ public final class InterleavedSgemm {
             }
         }
         int processors = Runtime.getRuntime().availableProcessors();
-        for (String threads : threadList) {
-            if (positiveInt("--threads", threads) > processors) {
-                usage("--threads " + threads + " is more than the " + processors + " processors of this machine");
+        for (int i = 0; i < threadList.length; i++) {
+            threadNumbers[i] = positiveInt("--threads", threadList[i]);
+            if (threadNumbers[i] > processors) {
+                usage("--threads " + threadList[i] + " is more than the " + processors + " processors of this machine");
             }
         }
 
@@ -116,10 +119,10 @@ public final class InterleavedSgemm {
         openBlas.product(warmUpBench()).run();
 
         List<Cell> cells = new ArrayList<>();
-        for (String threads : threadList) {
+        for (int threads : threadNumbers) {
             for (String shape : shapeList) {
                 for (String layout : layoutList) {
-                    Cell cell = measure(openBlas, shape, layout, positiveInt("--threads", threads), rounds, slice);
+                    Cell cell = measure(openBlas, shape, layout, threads, rounds, slice);
                     System.out.printf(Locale.ROOT, "%s %s %d thread(s): gkd4j %.1f, OpenBLAS %.1f GFLOP/s, "
                                     + "ratio %.2f (quartiles %.2f–%.2f)%n", cell.shape, cell.layout, cell.threads,
                             cell.gkd4j, cell.openblas, cell.ratio, cell.ratioQ1, cell.ratioQ3);
@@ -131,10 +134,7 @@ public final class InterleavedSgemm {
         String table = markdown(cells, rounds, slice);
         System.out.print(table);
         if (out != null) {
-            Path temporary = out.resolveSibling(out.getFileName() + ".tmp");
-            Files.writeString(temporary, table);
-            Files.move(temporary, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.writeString(out, table);
         }
     }
 
@@ -277,9 +277,10 @@ public final class InterleavedSgemm {
             usage("shape '" + shape + "' in --shapes has a matrix of more than 2^31 floats; use smaller sizes");
         }
         long bytes = 4 * (m * k + k * n + m * n);
-        if (bytes > Runtime.getRuntime().maxMemory() / 2) {
+        long heap = Runtime.getRuntime().maxMemory();
+        if (bytes > heap / 2) {
             usage(String.format(Locale.ROOT, "shape '%s' in --shapes needs %.1f GB for its matrices, more than half of "
-                    + "the %.1f GB heap; use smaller sizes", shape, bytes / 1e9, Runtime.getRuntime().maxMemory() / 1e9));
+                    + "the %.1f GB heap; use smaller sizes", shape, bytes / 1e9, heap / 1e9));
         }
     }
 
