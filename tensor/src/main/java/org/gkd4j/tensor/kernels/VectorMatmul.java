@@ -34,8 +34,8 @@ public final class VectorMatmul {
      * Whether full strips skip the expansion and broadcast A from its rows inside the tile loop
      * ({@link GemmMicroKernel#tileRowsPacked}). The six rows of a strip (6·ko floats: 7 KiB at ko = 288, and up to
      * 27 KiB when N is narrow enough for the k block to grow to 4·KO_MAX) stay in L1 across the tiles of a column
-     * block. Each tile also covers the whole k block, so c is written back once per k
-     * block. Such strips never take the wide tile.
+     * block. Each tile also covers the whole k block, so c is written back once per k block. Such strips never take
+     * the wide tile.
      * In interleaved JMH runs on one thread (errors of ±2 to ±34 GFLOP/s), this took 4096×768·768×288 from 54–70 to
      * 77–80 GFLOP/s in A·B and from 60–66 to 87 in A·Bᵀ, and from 124–125 to 158 on two threads.
      * An A stored [K, M] (Aᵀ·B) is first copied to row order, MR·ko floats per strip and column block
@@ -54,10 +54,11 @@ public final class VectorMatmul {
      * A and B are packed per k block of up to KO_MAX. Inside it, each register-tile call on an expanded A covers a k
      * sub-block of up to KC_MAX, and a row strip of c (MR rows of one column block) stays in cache across the
      * sub-blocks. The row-broadcast tile covers the whole k block (see ROWS_A), so it needs no sub-blocks and takes
-     * longer k blocks by default: ko = 288 instead of 96 means fewer passes over c and longer tile loops. Interleaved
-     * with OpenBLAS in one JVM (21 rounds, 1 and 2 threads), 288 ran as fast as 96 or up to 14% faster in all 8 cells of
-     * 1024³ (A·B, A·Bᵀ, Aᵀ·B) and 4096×288·288×768 A·B. It ran 4–11% faster in 3 of 4 cells of 4096×288·288×32000
-     * A·Bᵀ and 4096×768·768×288 A·B, and 4% slower in the fourth (4096×768·768×288 A·B on one thread).
+     * longer k blocks by default: ko = 288 instead of 96 means fewer passes over c and longer tile loops.
+     * Interleaved with OpenBLAS in one JVM (21 rounds, 1 and 2 threads), 288 ran as fast as 96 or up to 14% faster
+     * in all 8 cells of 1024³ (A·B, A·Bᵀ, Aᵀ·B) and 4096×288·288×768 A·B. It ran 4–11% faster in 3 of 4 cells of
+     * 4096×288·288×32000 A·Bᵀ and 4096×768·768×288 A·B, and 4% slower in the fourth (4096×768·768×288 A·B on one
+     * thread).
      * An A micro-panel is expanded once per sub-block and column block, which costs MR·kc vector stores, so a column
      * block of B must span many NR-wide tiles: with B_BLOCK_FLOATS / (ko·NR) tiles per expansion, ko = 384 and a
      * 256 KiB block left 7 tiles and spent about 17% of the samples in expansion (JFR, 4096×288·288×768), while
@@ -270,7 +271,7 @@ public final class VectorMatmul {
         scratch.sink = touched;
     }
 
-    /** Returns the integer system property name, or fallback when it is unset; rejects a value below 1. */
+    /** Returns the integer system property {@code name}, or fallback when it is unset, and rejects a value below 1. */
     static int positiveProperty(String name, int fallback) {
         int value = Integer.getInteger(name, fallback);
         if (value < 1) {
@@ -320,32 +321,29 @@ public final class VectorMatmul {
         private final float[][] sharedPackedB = {new float[0], new float[0]};
 
         float[] expandedA(int floats) {
-            if (expandedA.length < floats) {
-                expandedA = new float[floats];
-            }
+            expandedA = atLeast(expandedA, floats);
             return expandedA;
         }
 
         float[] rowsA(int floats) {
-            if (rowsA.length < floats) {
-                rowsA = new float[floats];
-            }
+            rowsA = atLeast(rowsA, floats);
             return rowsA;
         }
 
         float[] packedB(int floats) {
-            if (packedB.length < floats) {
-                packedB = new float[floats];
-            }
+            packedB = atLeast(packedB, floats);
             return packedB;
         }
 
         /** Returns one of two B buffers that a {@link GemmCooperative} call started on this thread shares out. */
         float[] sharedPackedB(int index, int floats) {
-            if (sharedPackedB[index].length < floats) {
-                sharedPackedB[index] = new float[floats];
-            }
+            sharedPackedB[index] = atLeast(sharedPackedB[index], floats);
             return sharedPackedB[index];
+        }
+
+        /** Returns buffer when it holds at least {@code floats}, else a new array of that length. */
+        private static float[] atLeast(float[] buffer, int floats) {
+            return buffer.length < floats ? new float[floats] : buffer;
         }
     }
 }
